@@ -1,0 +1,52 @@
+"""Kelas Imigrasi: immigration literacy courses for Indonesian villages."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_for_environment
+from lms import access, commands, demo, i18n, jobs
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+#: Domain packages, each with a blueprint in views.py; the order is the order of registration.
+BLUEPRINTS = ("core", "accounts", "regions", "admin")
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    """Create the application with a configuration class (default: chosen by APP_ENV)."""
+    app = Flask(__name__)
+    app.config.from_object(config or config_for_environment())
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.config["INSTANCE_DIR"]))
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app, babel)
+    jobs.init_app(app)
+
+    from importlib import import_module
+
+    for name in BLUEPRINTS:
+        module = import_module(f"lms.{name}.views")
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+    commands.init_app(app)
+    demo.init_app(app)
+    app.before_request(access.enforce_access)
+    return app
+
+
+def _instance_secret_key(instance_dir: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it on first start."""
+    key_file = instance_dir / "secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -32,7 +32,7 @@ def setup_command(demo: bool) -> None:
     from lms import demo as demo_data
     from lms.regions.operations import import_regions
 
-    upgrade()
+    upgrade(revision="heads")
     result = import_regions()
     db.session.commit()
     click.echo(f"Regions: {sum(result['counts'].values())} ({result['inserted']} new).")

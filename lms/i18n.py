@@ -133,9 +133,10 @@ def extract(domain: str) -> Path:
 
 
 @translate_cli.command("update")
-def update_catalogs() -> None:
+@click.option("--domain", "only", type=click.Choice(DOMAINS), help="Only this package's catalogs.")
+def update_catalogs(only: str | None) -> None:
     """Extract every package's strings and merge them into each locale's catalog."""
-    for domain in DOMAINS:
+    for domain in [only] if only else DOMAINS:
         pot = extract(domain)
         with pot.open("rb") as handle:
             template = read_po(handle)

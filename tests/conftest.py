@@ -40,7 +40,7 @@ def app(tmp_path_factory):
     app = create_app(SessionConfig)
     with app.app_context():
         _reset_schema()
-        upgrade()
+        upgrade(revision="heads")
         import_regions()
         db.session.commit()
     return app

@@ -129,7 +129,8 @@ class DeleteAccountForm(FlaskForm):
     """Confirm deleting one's account with the password."""
 
     password = PasswordField(
-        _l("Your password"), validators=[DataRequired(message=_l("Please fill this in.")), Length(max=128)]
+        _l("Your password"),
+        validators=[DataRequired(message=_l("Please fill this in.")), Length(max=128, message=_l("Too long."))],
     )
     confirm = BooleanField(
         _l("I understand that this cannot be undone."),

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields import SelectChoice
 
 from lms.access import ANYONE, ROLE_NAMES, SIGNED_IN, allow
 from lms.accounts import operations
@@ -130,7 +131,7 @@ def sign_out():
 def profile():
     """Show and change one's name and language."""
     form = ProfileForm(obj=current_user)
-    form.language.choices = [(code, name) for code, name in _language_choices()]
+    form.language.choices = [SelectChoice(code, name) for code, name in _language_choices()]
     if form.validate_on_submit():
         current_user.name = form.name.data
         current_user.language = form.language.data

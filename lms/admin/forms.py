@@ -5,6 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.access import ROLES
@@ -31,7 +32,7 @@ class UserForm(FlaskForm):
     phone = StringField(
         _l("Mobile number"), validators=[Optional(), Length(max=24, message=_l("At most 24 characters."))]
     )
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES])
     office_id = SelectField(_l("Office (for officers)"), coerce=int, validators=[Optional()])
     village_code = StringField(
         _l("Village code (for residents)"),

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms.fields import SelectChoice
 
 from lms.access import ADMIN, ROLE_NAMES, ROLES, allow
 from lms.accounts.models import User
@@ -29,7 +30,7 @@ ERRORS = {
 
 def _office_choices() -> list[tuple[int, str]]:
     offices = db.session.scalars(db.select(Office).order_by(Office.name))
-    return [(0, _("— none —"))] + [(o.id, o.name) for o in offices]
+    return [SelectChoice(0, _("— none —"))] + [SelectChoice(o.id, o.name) for o in offices]
 
 
 def _get_or_404(model, ident):
@@ -64,7 +65,7 @@ def edit_user(user_id: int | None = None):
     """Create an account, or change one's role, office, village and password."""
     user = _get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.role.choices = [(role, str(label)) for role, label in ROLE_NAMES.items()]
+    form.role.choices = [SelectChoice(role, str(label)) for role, label in ROLE_NAMES.items()]
     form.office_id.choices = _office_choices()
     if request.method == "GET" and user is not None:
         form.office_id.data = user.office_id or 0

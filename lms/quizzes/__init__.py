@@ -1,0 +1,1 @@
+"""Quizzes: question pools per course, attempts that autosave, grading on the server."""

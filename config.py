@@ -60,6 +60,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * int(os.environ.get("SESSION_ABSOLUTE_DAYS", "90"))
     HSTS_ENABLED = _flag("HSTS_ENABLED", False)
 
+    #: Argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
+    PASSWORD_HASH_COST = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a slow phone must still submit
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024**3)))
@@ -99,6 +102,7 @@ class TestConfig(Config):
     JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND", "immediate")
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_COST = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}  # fast hashing for the suite
     # Limits stay on, high enough for the suite; a test lowers one to check it bites.
     SIGN_IN_LIMIT_PER_ACCOUNT = "1000 per minute"
     SIGN_IN_LIMIT_PER_ADDRESS = "1000 per minute"

@@ -15,7 +15,6 @@ from lms.accounts.models import User, UserSession
 from lms.clock import utcnow
 from lms.extensions import db
 
-_hasher = PasswordHasher()
 #: Sent after an account's personal data is removed, so each domain can anonymise its own records.
 account_deleted = Namespace().signal("account-deleted")
 DELETED_NAME = "—"
@@ -49,15 +48,24 @@ def sign_in_key(identifier: str | None) -> str:
     return phone or normalize_username(identifier)
 
 
+def _hasher() -> PasswordHasher:
+    """Return the app's Argon2id hasher, with the cost the configuration sets."""
+    hasher = current_app.extensions.get("password_hasher")
+    if hasher is None:
+        hasher = PasswordHasher(**current_app.config["PASSWORD_HASH_COST"])
+        current_app.extensions["password_hasher"] = hasher
+    return hasher
+
+
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User, password: str) -> bool:
     """Tell whether the password is the user's."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -106,11 +114,11 @@ def authenticate(identifier: str, password: str) -> User | None:
     """Return the active account matching the credentials, or None."""
     user = find_user(identifier)
     if user is None:
-        _hasher.hash(password)  # spend the same time, so timing does not tell which accounts exist
+        _hasher().hash(password)  # spend the same time, so timing does not tell which accounts exist
         return None
     if not user.is_active or not check_password(user, password):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

@@ -1,0 +1,1 @@
+"""What each learner has done: lessons read, video positions."""

@@ -79,10 +79,16 @@ class SignUpForm(FlaskForm):
             raise ValidationError(_l("This number is already registered. Sign in instead."))
         field.data = phone
 
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then that at least one way to sign in was given."""
+        valid = super().validate(extra_validators)
+        if not (self.phone.data or self.username.data) and not self.username.errors:
+            self.username.errors.append(_l("Give a mobile number or a username."))
+            valid = False
+        return valid
+
     def validate_username(self, field) -> None:
         if not field.data:
-            if not self.phone.data:
-                raise ValidationError(_l("Give a mobile number or a username."))
             return
         username = operations.normalize_username(field.data)
         if not USERNAME.match(username):

@@ -44,6 +44,14 @@ class UserForm(FlaskForm):
     )
     is_disabled = BooleanField(_l("Account disabled"))
 
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then that at least one way to sign in was given."""
+        valid = super().validate(extra_validators)
+        if not (self.phone.data or self.username.data) and not self.username.errors:
+            self.username.errors.append(_l("Give a mobile number or a username."))
+            valid = False
+        return valid
+
     def validate_username(self, field) -> None:
         if field.data:
             field.data = normalize_username(field.data)
@@ -51,8 +59,6 @@ class UserForm(FlaskForm):
                 raise ValidationError(
                     _l("3 to 30 characters: letters a–z, digits, and . _ - (starting with a letter or digit).")
                 )
-        elif not self.phone.data:
-            raise ValidationError(_l("Give a mobile number or a username."))
 
     def validate_phone(self, field) -> None:
         if field.data:

@@ -74,7 +74,7 @@ def edit_user(user_id: int | None = None):
         try:
             user = operations.save_user(user, {**form.data, "office_id": form.office_id.data or None})
         except operations.AdminError as error:
-            flash(ERRORS[str(error)], "error")
+            flash(str(ERRORS[str(error)]), "error")
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -97,7 +97,7 @@ def leader_villages(user_id: int):
         else:
             operations.add_led_village(user, code)
     except operations.AdminError as error:
-        flash(ERRORS[str(error)], "error")
+        flash(str(ERRORS[str(error)]), "error")
     else:
         db.session.commit()
         flash(_("Saved."), "success")
@@ -123,7 +123,7 @@ def edit_office(office_id: int | None = None):
         try:
             office = operations.save_office(office, form.name.data)
         except operations.AdminError as error:
-            flash(ERRORS[str(error)], "error")
+            flash(str(ERRORS[str(error)]), "error")
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -148,7 +148,7 @@ def office_regions(office_id: int):
         else:
             operations.add_office_region(office, code)
     except operations.AdminError as error:
-        flash(ERRORS[str(error)], "error")
+        flash(str(ERRORS[str(error)]), "error")
     else:
         db.session.commit()
         flash(_("Saved."), "success")

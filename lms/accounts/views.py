@@ -117,11 +117,15 @@ def sign_in():
 @allow(ANYONE)
 def sign_out():
     """End the session on the server and in the browser."""
+    language = session.get("language")
     if current_user.is_authenticated:
+        language = current_user.language or language
         operations.end_session(current_user.session_token)
         db.session.commit()
     logout_user()
     session.clear()
+    if language:
+        session["language"] = language  # the pages stay in the language the person chose
     flash(_("You have signed out."), "info")
     return redirect(url_for("core.home"))
 

@@ -44,7 +44,7 @@ def setup_command(demo: bool) -> None:
     if demo:
         demo_data.seed()
         db.session.commit()
-        click.echo("Demo accounts ready (password: DEMO_PASSWORD).")
+        click.echo("Demo accounts: warga1, warga2, kades1, petugas1, petugas2, admin (password: $DEMO_PASSWORD).")
 
 
 @click.command("serve")

@@ -22,11 +22,11 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False})
     default_image = md.renderer.rules["image"]
 
-    def image(tokens, index, options, env):
+    def image(renderer, tokens, index, options, env):
         # An image from elsewhere is shown as its description, so the page never loads foreign content.
         token = tokens[index]
         if not is_own_image(token.attrGet("src") or ""):
-            return md.renderer.renderInline(token.children or [], options, env) if token.children else ""
+            return renderer.renderInline(token.children, options, env) if token.children else ""
         return default_image(tokens, index, options, env)
 
     md.add_render_rule("image", image)

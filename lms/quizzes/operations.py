@@ -1,0 +1,343 @@
+"""Taking a quiz: starting or resuming an attempt, saving answers, submitting, grading, time limits.
+
+Review policy (Quiz.review), for a finished attempt:
+
+- ``always``: the correct options and the explanation are shown after every attempt;
+- ``after_pass``: they are shown once the resident has passed, or has no attempts left;
+- ``never``: they are never shown.
+
+In every case the resident sees the score, whether they passed, which questions they answered
+correctly, and the feedback written for the options they chose.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from lms.clock import utcnow
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.quizzes.drawing import PoolQuestion, make_draw
+from lms.quizzes.grading import QUESTION_TYPES, grade
+from lms.quizzes.models import ALWAYS, NEVER, Answer, Attempt, Option, Question, Quiz
+
+#: Time allowed after the deadline for answers and submissions already on their way over a slow network.
+GRACE = timedelta(seconds=30)
+#: Highest client sequence number accepted (fits a 32-bit column everywhere).
+MAX_SEQUENCE = 2**31 - 1
+
+
+class QuizError(Exception):
+    """Something a resident asked for that cannot be done; the view explains it."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What became of a save: stored, or ignored because a newer answer is there, or refused."""
+
+    #: True when this save changed the stored answer.
+    is_saved: bool
+    #: The sequence number of the answer now stored.
+    sequence: int
+    #: None, "finished" (the attempt was already submitted) or "expired" (it ran out of time now).
+    refusal: str | None = None
+
+
+# --- Finding --------------------------------------------------------------------------------------
+
+
+def find_quiz(slug: str, *, published_only: bool = True) -> Quiz | None:
+    """Return the quiz of the course with this slug, if it has one."""
+    statement = select(Quiz).join(Course, Course.id == Quiz.course_id).where(Course.slug == slug)
+    if published_only:
+        statement = statement.where(Course.is_published)
+    return db.session.scalar(statement)
+
+
+def find_attempt(slug: str, attempt_id: int, user_id: int, *, for_update: bool = False) -> Attempt | None:
+    """Return a resident's own attempt at the quiz of a course; another resident's attempt is not found."""
+    statement = (
+        select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Course, Course.id == Quiz.course_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Course.slug == slug)
+        .options(joinedload(Attempt.quiz))
+    )
+    if for_update:  # a submission: lock the row on PostgreSQL so a save in flight finishes first
+        return db.session.scalar(statement.with_for_update(of=Attempt))
+    return db.session.scalar(statement.options(selectinload(Attempt.answers)))
+
+
+def attempts_of(quiz: Quiz, user_id: int) -> list[Attempt]:
+    """Return a resident's attempts at a quiz, first to last."""
+    return list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id).order_by(Attempt.number)
+        )
+    )
+
+
+def has_passed(user_id: int, course_id: int) -> bool:
+    """Tell whether a resident has passed a course's quiz (for completion rules)."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Attempt.user_id == user_id,
+                    Attempt.is_passed,
+                    Attempt.quiz_id == select(Quiz.id).where(Quiz.course_id == course_id).scalar_subquery(),
+                )
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a resident stands with a quiz."""
+
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    is_passed: bool
+    #: Attempts still allowed, or None without a limit.
+    attempts_left: int | None
+
+    @property
+    def may_start(self) -> bool:
+        return self.open_attempt is None and not self.is_passed and self.attempts_left != 0
+
+    @property
+    def last_finished(self) -> Attempt | None:
+        return next((attempt for attempt in reversed(self.attempts) if not attempt.is_open), None)
+
+
+def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
+    """Return a resident's attempts, open attempt (ending it if its time ran out) and what is left."""
+    attempts = attempts_of(quiz, user_id)
+    current = next((attempt for attempt in attempts if attempt.is_open), None)
+    if current is not None and finish_if_expired(current, now):
+        current = None
+    left = None if not quiz.max_attempts else max(quiz.max_attempts - len(attempts), 0)
+    return Standing(attempts, current, any(attempt.is_passed for attempt in attempts), left)
+
+
+def shows_answers(quiz: Quiz, attempt: Attempt, attempts: list[Attempt]) -> bool:
+    """Tell whether a finished attempt's review may show the correct options and the explanations."""
+    if attempt.is_open or quiz.review == NEVER:
+        return False
+    if quiz.review == ALWAYS:
+        return True
+    finished = [a for a in attempts if not a.is_open]
+    used_up = bool(quiz.max_attempts) and len(finished) >= quiz.max_attempts
+    return used_up or any(a.is_passed for a in finished)
+
+
+# --- Starting -------------------------------------------------------------------------------------
+
+
+def usable_questions(quiz: Quiz) -> list[Question]:
+    """Return the pool's questions a resident can answer: current, of a known type, with sound options."""
+    usable = []
+    for question in quiz.current_questions:
+        kind = QUESTION_TYPES.get(question.type)
+        if kind is not None and question.texts and not kind.problems(question.options):
+            usable.append(question)
+    return usable
+
+
+def start_attempt(quiz: Quiz, user_id: int, now: datetime | None = None, seed: int | None = None) -> Attempt:
+    """Start a resident's next attempt, or return the open one; a double start makes one attempt."""
+    now = now or utcnow()
+    state = standing(quiz, user_id, now)
+    if state.open_attempt is not None:
+        return state.open_attempt
+    if state.is_passed:
+        raise QuizError("passed")
+    if state.attempts_left == 0:
+        raise QuizError("no_attempts_left")
+    pool = [
+        PoolQuestion(q.id, q.type, q.lesson_id, tuple(option.key for option in q.options))
+        for q in usable_questions(quiz)
+    ]
+    if not pool:
+        raise QuizError("no_questions")
+    draw = make_draw(pool, quiz.questions_per_attempt, secrets.randbits(64) if seed is None else seed)
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user_id,
+        number=len(state.attempts) + 1,
+        started_dt=now,
+        deadline_dt=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+        max_score=len(draw),
+        answers=[
+            Answer(position=position, question_id=question_id, option_order=order, selected=[])
+            for position, (question_id, order) in enumerate(draw, start=1)
+        ],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started the same attempt a moment ago (a double tap): resume that one.
+        attempt = db.session.scalar(
+            select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id, Attempt.finished_dt.is_(None))
+        )
+        if attempt is None:
+            raise QuizError("no_attempts_left") from None
+    return attempt
+
+
+# --- Saving ---------------------------------------------------------------------------------------
+
+
+def choices_to_keys(option_order: list[str], choices: list[int], question_type: str) -> list[str]:
+    """Turn the option numbers a browser sent into option keys; refuse numbers that name no option."""
+    if any(not 1 <= number <= len(option_order) for number in choices) or len(set(choices)) != len(choices):
+        raise QuizError("invalid_choice")
+    kind = QUESTION_TYPES.get(question_type)
+    if kind is not None and not kind.is_multiple and len(choices) > 1:
+        raise QuizError("one_choice")
+    return [option_order[number - 1] for number in sorted(choices)]
+
+
+def save_answer(
+    *, user_id: int, slug: str, attempt_id: int, position: int, choices: list[int], sequence: int, now=None
+) -> SaveResult | None:
+    """Store an answer unless a newer one is stored; None when the attempt or question is not the user's.
+
+    One read (locking the attempt row on PostgreSQL, so a submission waits for it) and one guarded
+    write: the write happens only while the attempt is open and the stored sequence number is lower.
+    """
+    now = now or utcnow()
+    row = db.session.execute(
+        select(Attempt.finished_dt, Attempt.deadline_dt, Answer.id, Answer.option_order, Answer.sequence, Question.type)
+        .join(Answer, Answer.attempt_id == Attempt.id)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Course, Course.id == Quiz.course_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Answer.position == position, Course.slug == slug)
+        .with_for_update(of=Attempt)
+    ).first()
+    if row is None:
+        return None
+    if row.finished_dt is not None:
+        return SaveResult(False, row.sequence, "finished")
+    if row.deadline_dt is not None and now > row.deadline_dt + GRACE:
+        finish_attempt(db.session.get(Attempt, attempt_id), now=now, is_expired=True)
+        return SaveResult(False, row.sequence, "expired")
+    if not 0 < sequence <= MAX_SEQUENCE:
+        raise QuizError("invalid_sequence")
+    keys = choices_to_keys(row.option_order, choices, row.type)
+    still_open = exists().where(Attempt.id == attempt_id, Attempt.finished_dt.is_(None))
+    result = db.session.execute(
+        update(Answer)
+        .where(Answer.id == row.id, Answer.sequence < sequence, still_open)
+        .values(selected=keys, sequence=sequence, saved_dt=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        return SaveResult(True, sequence)
+    if row.sequence < sequence:  # not older, so the attempt was submitted in the meantime
+        return SaveResult(False, row.sequence, "finished")
+    return SaveResult(False, row.sequence)
+
+
+# --- Finishing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Graded:
+    """A question as grading needs it: its type, options and the keys chosen."""
+
+    type: str
+    options: list
+    selected: list
+
+
+def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str | None = None, is_expired=False):
+    """Grade an open attempt with the answers saved so far and close it; False when it was already closed.
+
+    Points come only from the stored answers and the answer key; nothing the browser says about a
+    score is read. The closing write is guarded, so two submissions grade it once.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Answer.id, Answer.selected, Question.type, Option.key, Option.is_correct)
+        .join(Question, Question.id == Answer.question_id)
+        .outerjoin(Option, Option.question_id == Question.id)
+        .where(Answer.attempt_id == attempt.id)
+    ).all()
+    questions: dict[int, _Graded] = {}
+    for row in rows:
+        graded = questions.setdefault(row.id, _Graded(row.type, [], row.selected))
+        if row.key is not None:
+            graded.options.append(row)
+    points = {answer_id: grade(graded, graded.selected) for answer_id, graded in questions.items()}
+    values = {
+        "finished_dt": now,
+        "score": sum(points.values()),
+        "max_score": len(points),
+        "is_expired": is_expired,
+        "submit_token": token,
+    }
+    values["is_passed"] = bool(points) and values["score"] * 100 >= attempt.quiz.pass_mark * len(points) - 1e-9
+    closed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.finished_dt.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        db.session.refresh(attempt)
+        return False
+    db.session.execute(update(Answer), [{"id": key, "points": value} for key, value in points.items()])
+    for name, value in values.items():
+        set_committed_value(attempt, name, value)
+    return True
+
+
+def finish_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    """End an open attempt whose time ran out (grace included); True when it did."""
+    now = now or utcnow()
+    if attempt.is_open and attempt.deadline_dt is not None and now > attempt.deadline_dt + GRACE:
+        finish_attempt(attempt, now=now, is_expired=True)
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What became of a submission."""
+
+    attempt: Attempt
+    #: "submitted" (graded now), "repeated" (this page had already submitted it), "stale" (finished before:
+    #: from another tab, or by the time limit), "expired" (its time ran out before this submission).
+    outcome: str
+
+
+def submit_attempt(attempt: Attempt, token: str | None, now: datetime | None = None) -> SubmitResult:
+    """Submit an attempt once: a repeat from the same page is the same result, an old tab is refused."""
+    now = now or utcnow()
+    if attempt.is_open and attempt.deadline_dt is not None and now > attempt.deadline_dt + GRACE:
+        finish_attempt(attempt, now=now, is_expired=True)
+        return SubmitResult(attempt, "expired")
+    if finish_attempt(attempt, now=now, token=token or None):
+        return SubmitResult(attempt, "submitted")
+    if token and attempt.submit_token == token:
+        return SubmitResult(attempt, "repeated")
+    return SubmitResult(attempt, "stale")
+
+
+def answered_count(attempt: Attempt) -> int:
+    """Return how many of an attempt's questions have an answer."""
+    return sum(1 for answer in attempt.answers if answer.is_answered)
+
+
+def count_attempts(quiz: Quiz) -> int:
+    """Return how many attempts have been made at a quiz."""
+    return db.session.scalar(select(func.count()).select_from(Attempt).where(Attempt.quiz_id == quiz.id)) or 0

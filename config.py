@@ -66,6 +66,7 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a slow phone must still submit
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024**3)))
+    MAX_VIDEO_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(2 * 1024**3)))  # largest lesson video upload
 
     # Languages
     BABEL_DEFAULT_LOCALE = "id"

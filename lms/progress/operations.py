@@ -31,3 +31,13 @@ def record_lesson_read(user, lesson) -> LessonProgress:
         progress.read_dt = utcnow()
         db.session.flush()
     return progress
+
+
+def record_video_position(user, lesson, position_s: float, duration_s: float) -> LessonProgress:
+    """Record where a learner is in a lesson's video; the furthest point only grows, never past the end."""
+    progress = get_lesson_progress(user, lesson)
+    position_s = max(0.0, min(position_s, duration_s))
+    progress.video_position_s = position_s
+    progress.video_furthest_s = max(progress.video_furthest_s, position_s)
+    db.session.flush()
+    return progress

@@ -109,3 +109,57 @@ def _ffmpeg(ffmpeg_bin: str, *args: str | Path) -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+# --- Lessons and uploads for the view, job and browser tests -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def upload_clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg_bin: str) -> dict[str, Path]:
+    """Generate the few small files the upload tests send: a good clip and the bad kinds."""
+    folder = tmp_path_factory.mktemp("upload-clips")
+    good = _generate(ffmpeg_bin, folder / "pelajaran.mp4", "320x240", 5, audio=True)
+    audio_only = folder / "suara.m4a"
+    _ffmpeg(ffmpeg_bin, "-f", "lavfi", "-i", "sine=frequency=330:duration=3", "-c:a", "aac", audio_only)
+    still = folder / "gambar.png"
+    _ffmpeg(ffmpeg_bin, "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", still)
+    whole = good.read_bytes()
+    return {
+        "good": good,
+        "audio_only": audio_only,
+        "renamed": _write(folder / "gambar.mp4", still.read_bytes()),
+        "empty": _write(folder / "kosong.mp4", b""),
+        "truncated": _write(folder / "terpotong.mp4", whole[: len(whole) * 6 // 10]),
+    }
+
+
+@pytest.fixture
+def make_lesson(app):
+    """Return a factory for a course with one lesson published in Indonesian; returns the lesson id."""
+    from lms.courses.models import Course, CourseText, Lesson, LessonText, LessonVersion
+    from lms.extensions import db
+
+    def factory(slug: str = "kursus-video", is_published: bool = True, office_id: int | None = None) -> int:
+        with app.app_context():
+            course = Course(slug=slug, is_published=is_published, office_id=office_id)
+            course.texts.append(CourseText(language="id", title="Kursus Video", summary="Ringkasan."))
+            lesson = Lesson(slug="pelajaran-video", position=1)
+            course.lessons.append(lesson)
+            text = LessonText(language="id", title="Membuat paspor", status="published")
+            lesson.texts.append(text)
+            db.session.add(course)
+            db.session.flush()
+            version = LessonVersion(
+                text_id=text.id,
+                title="Membuat paspor",
+                body_markdown="Isi.",
+                body_html="<p>Isi.</p>",
+                status="published",
+            )
+            db.session.add(version)
+            db.session.flush()
+            text.published_version_id = version.id
+            db.session.commit()
+            return lesson.id
+
+    return factory

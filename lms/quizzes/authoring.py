@@ -14,6 +14,9 @@ from lms.quizzes.forms import QuestionForm, QuizSettingsForm
 from lms.quizzes.grading import QUESTION_TYPES
 from lms.quizzes.views import bp
 
+#: The question's own text fields in the editor (the options have theirs).
+TEXT_FIELDS = ("source_text", "source_explanation", "target_text", "target_explanation")
+
 
 def _course_or_404(slug: str):
     """Return the course an officer may edit, 404 when unknown, 403 when another office's."""
@@ -137,7 +140,7 @@ def edit_question(slug: str, key: str | None = None):
                 lesson_slug=form.lesson.data or None,
                 source=source,
                 target=target,
-                texts=form.data,
+                texts={name: form.data[name] or "" for name in TEXT_FIELDS},
                 rows=rows,
                 is_translation_current=form.is_translation_current.data,
             )

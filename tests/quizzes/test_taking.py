@@ -84,7 +84,7 @@ def test_saving_without_javascript_goes_to_the_next_question_and_resumes_there(a
     assert f'value="{choice[0]}" id="choice-{choice[0]}" checked' in page
     # Coming back later (a closed tab, a dead battery) resumes at the first unanswered question.
     resumed = client.get(BASE).get_data(as_text=True)
-    assert "Question 2 of 3" in resumed or "Pertanyaan 2 dari 3" in resumed
+    assert "Soal 2 dari 3" in resumed
 
 
 def test_the_last_question_leads_to_the_check_page(client, signed_in):

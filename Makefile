@@ -58,11 +58,9 @@ bench: venv
 	@command -v npm >/dev/null || { echo "Node.js 20 with npm is needed for Lighthouse: sudo apt-get install -y nodejs npm"; exit 1; }
 	$(PYTHON) -m pip install --quiet -r bench/requirements.txt
 	cd bench && npm install --no-audit --no-fund --loglevel=error
-	$(FLASK) translate compile
 	$(PYTHON) bench/run.py
 
 bench-smoke: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PYTHON) -m pip install --quiet -r bench/requirements.txt
-	$(FLASK) translate compile
 	$(PYTHON) bench/run.py --smoke

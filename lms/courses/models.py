@@ -162,7 +162,9 @@ class LessonText(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     lesson: Mapped[Lesson] = relationship(back_populates="texts")
-    published_version: Mapped["LessonVersion | None"] = relationship(foreign_keys=[published_version_id])
+    published_version: Mapped["LessonVersion | None"] = relationship(
+        foreign_keys=[published_version_id], post_update=True
+    )
     versions: Mapped[list["LessonVersion"]] = relationship(
         back_populates="text",
         foreign_keys="LessonVersion.text_id",

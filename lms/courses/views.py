@@ -26,6 +26,7 @@ MEDIA_MAX_AGE = 60 * 60 * 24 * 365
 def init_app(app) -> None:
     """Register the courses commands and the setup step that loads the built-in courses."""
     app.cli.add_command(courses_cli)
+    authoring.init_authoring(app)
     if import_builtin_courses not in demo.SETUP_STEPS:
         demo.SETUP_STEPS.append(import_builtin_courses)
 
@@ -123,3 +124,6 @@ def image(name: str):
 def audio(name: str):
     """Serve a lesson's audio narration, with range requests for seeking."""
     return _send_media("audio", name)
+
+
+from lms.courses import authoring  # noqa: E402 - the officers' pages, on this blueprint

@@ -1,8 +1,8 @@
-"""What a learner has done with each lesson; it attaches to the lesson, never to a translation."""
+"""What learners have done: progress per lesson (never per translation), enrolments, completions, roster imports."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.clock import utcnow
@@ -28,3 +28,68 @@ class LessonProgress(db.Model):
 
     def __repr__(self) -> str:
         return f"<LessonProgress user={self.user_id} lesson={self.lesson_id}>"
+
+
+#: How someone came to be enrolled: they started the course themselves, or a community leader enrolled them.
+SELF, LEADER = "self", "leader"
+
+
+class Enrolment(db.Model):
+    """A learner taking a course: made when they start it, or by a leader on their behalf."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Indexed by the unique constraint, which starts with it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    enrolled_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: "self" (started the course) or "leader" (enrolled by a community leader).
+    via: Mapped[str] = mapped_column(String(10), default=SELF)
+    #: The leader who enrolled them, when via is "leader".
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def __repr__(self) -> str:
+        return f"<Enrolment user={self.user_id} course={self.course_id} via={self.via}>"
+
+
+class CourseCompletion(db.Model):
+    """A learner met a course's completion rules; kept when the rules change later."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Indexed by the unique constraint, which starts with it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    completed_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CourseCompletion user={self.user_id} course={self.course_id}>"
+
+
+class RosterImport(db.Model):
+    """A roster file a leader uploaded: its checked rows wait here between the preview and the confirmation."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, in the preview's URL and form: confirming the same token twice saves once.
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    #: The rows that passed every check: [{"line", "name", "phone", "village_code"}].
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    #: The rows refused, with their reasons: [{"line", "name", "errors": [code, …]}].
+    refused: Mapped[list] = mapped_column(JSON, default=list)
+    #: The course every saved villager is enrolled in, if the leader chose one.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set once the rows are saved; None while the preview waits.
+    confirmed_dt: Mapped[datetime | None]
+    saved_count: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<RosterImport {self.id} of leader {self.leader_id}>"

@@ -1,0 +1,29 @@
+"""Progress pages: residents' "Belajar saya", leaders' village dashboard, assisted enrolment and roster import."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+import lms.progress.models  # noqa: F401 - the models must exist when the app is created
+from lms.access import RESIDENT, allow
+from lms.courses import reading
+from lms.progress import learning
+from lms.progress.commands import progress_cli
+from lms.progress.completion import install_hooks
+
+bp = Blueprint("progress", __name__, template_folder="templates")
+
+
+def init_app(app) -> None:
+    """Check completions whenever facts change, and register the progress commands."""
+    install_hooks()
+    app.cli.add_command(progress_cli)
+    app.jinja_env.globals.setdefault("certificate_url", learning.certificate_url)
+
+
+@bp.get("/belajar")
+@allow(RESIDENT)
+def my_learning():
+    """Show the resident's courses: progress, what is done, the next step, certificates."""
+    languages = reading.load_languages()
+    courses = learning.my_learning(current_user, languages)
+    return render_template("progress/my_learning.html", courses=courses, languages=languages)

@@ -1,0 +1,1 @@
+"""Officers' reports: counts and completion rates rolled up over the regions their office covers."""

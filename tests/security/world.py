@@ -1,0 +1,323 @@
+"""Two villages, two offices, eight parties and their records: the world the security tests attack.
+
+Village X (Kelurahan Dempo Makmur, Kota Pagar Alam) is covered by office P; village Y lies in
+another province's regency, covered by office Q. Every record is tagged with who may read it
+(the read routes) and who may manage it (the staff-only routes). Record kinds whose package does
+not exist yet are skipped and counted, so the suite grows with the code without edits.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from sqlalchemy import inspect, select, text
+
+from lms import demo
+from lms.access import ADMIN, ANYONE, LEADER, OFFICER, RESIDENT, STAFF
+from lms.extensions import db
+
+PASSWORD = "kata-sandi-rahasia"
+PARTIES = ("anonymous", "resident_a", "resident_b", "leader_x", "leader_y", "officer_p", "officer_q", "admin")
+ROLE_OF = {
+    "anonymous": None,
+    "resident_a": RESIDENT,
+    "resident_b": RESIDENT,
+    "leader_x": LEADER,
+    "leader_y": LEADER,
+    "officer_p": OFFICER,
+    "officer_q": OFFICER,
+    "admin": ADMIN,
+}
+#: Personal markers: each resident's name carries one, and only these parties may ever see it.
+PERSON_MARKERS = {
+    "resident_a": ("ZQWARGAA", {"resident_a", "leader_x", "officer_p", "admin"}),
+    "resident_b": ("ZQWARGAB", {"resident_b", "leader_y", "officer_q", "admin"}),
+}
+PHONES = {"resident_a": "+6281311110001", "resident_b": "+6281311110002"}
+OFFICE_Q = "Kantor Imigrasi Uji Q"
+#: Columns that change on every visit and say nothing about stored data.
+VOLATILE_COLUMNS = {"last_seen_dt", "last_active_dt", "heartbeat_dt"}
+#: Tables too large to fingerprint and never written by a request.
+UNWATCHED_TABLES = {"regions", "alembic_version"}
+
+
+@dataclass
+class Record:
+    """One object of the world: URL variable values, who may read it and who may manage it."""
+
+    kind: str
+    values: dict
+    readers: set
+    managers: set
+    #: Text that appears in pages showing it, and must appear nowhere else.
+    marker: str | None = None
+    #: The variables that name this record (the others only lead to it); all of them when empty.
+    keys: frozenset = frozenset()
+
+    def url_for_rule(self, rule: str) -> str | None:
+        """Fill a rule that names this record; None when the rule names something else."""
+        names = variables(rule)
+        if self.keys and not self.keys & set(names):
+            return None
+        return fill(rule, self.values)
+
+
+@dataclass
+class World:
+    """The parties' user ids and the records they own."""
+
+    users: dict = field(default_factory=dict)
+    records: list = field(default_factory=list)
+    #: Kinds of record that could not be made because their package or table does not exist yet.
+    missing: list = field(default_factory=list)
+    village_x: str = demo.DEMO_VILLAGE
+    village_y: str = ""
+
+    def markers_hidden_from(self, party: str, managing: bool) -> list[str]:
+        """Return the markers a party must never see (on a staff page when managing)."""
+        hidden = [marker for owner, (marker, seers) in PERSON_MARKERS.items() if party not in seers]
+        for record in self.records:
+            allowed = record.managers if managing else record.readers
+            if record.marker and party not in allowed and ANYONE not in allowed:
+                hidden.append(record.marker)
+        return hidden
+
+
+def has_table(name: str) -> bool:
+    """Tell whether the migrated database has a table."""
+    return inspect(db.engine).has_table(name)
+
+
+def _module(name: str):
+    try:
+        return import_module(name)
+    except ImportError:
+        return None
+
+
+def second_village() -> str:
+    """Return a village in Kabupaten Lampung Barat (another province, another regency)."""
+    from lms.regions.models import VILLAGE, Region
+
+    return db.session.scalar(
+        select(Region.code).where(Region.level == VILLAGE, Region.code.startswith("18.04.")).order_by(Region.code)
+    )
+
+
+def build_world(app) -> World:
+    """Create the eight parties and every kind of record the installed packages offer."""
+    from lms.accounts.operations import create_user
+    from lms.regions.operations import ensure_office, get_region
+
+    world = World()
+    with app.app_context():
+        demo.ensure_languages()
+        world.village_y = second_village()
+        office_p = ensure_office(demo.DEMO_OFFICE, list(demo.DEMO_OFFICE_REGENCIES))
+        office_q = ensure_office(OFFICE_Q, [world.village_y.rsplit(".", 2)[0]])
+        people = {
+            "resident_a": {"name": "Siti ZQWARGAA", "phone": PHONES["resident_a"], "village_code": world.village_x},
+            "resident_b": {"name": "Budi ZQWARGAB", "phone": PHONES["resident_b"], "village_code": world.village_y},
+            "leader_x": {"name": "Kades Dempo", "username": "kades-x"},
+            "leader_y": {"name": "Kades Lampung", "username": "kades-y"},
+            "officer_p": {"name": "Petugas Muara Enim", "username": "petugas-p", "office_id": office_p.id},
+            "officer_q": {"name": "Petugas Uji Q", "username": "petugas-q", "office_id": office_q.id},
+            "admin": {"name": "Admin Uji", "username": "admin-uji"},
+        }
+        for party, fields in people.items():
+            user = create_user(password=PASSWORD, role=ROLE_OF[party], consent_version="test", **fields)
+            world.users[party] = user.id
+        db.session.flush()
+        from lms.accounts.models import User
+
+        db.session.get(User, world.users["leader_x"]).led_villages = [get_region(world.village_x)]
+        db.session.get(User, world.users["leader_y"]).led_villages = [get_region(world.village_y)]
+        db.session.commit()
+        world.records.append(
+            Record("user", {"user_id": world.users["resident_a"]}, {"admin"}, {"admin"}),
+        )
+        world.records.append(Record("office", {"office_id": office_q.id}, {"admin"}, {"admin"}))
+        _add_courses(world, office_p.id, office_q.id)
+        db.session.commit()
+    return world
+
+
+def _add_courses(world: World, office_p: int, office_q: int) -> None:
+    models = _module("lms.courses.models")
+    if models is None or not has_table("courses"):
+        world.missing.append("courses")
+        return
+    staff_of = {"p": {"officer_p", "admin"}, "q": {"officer_q", "admin"}}
+    everyone = set(PARTIES)
+    for owner, office_id in (("p", office_p), ("q", office_q)):
+        marker = f"ZQDRAF{owner.upper()}"
+        course, lesson, text_row, version = _course(models, f"draf-{owner}", office_id, False, marker)
+        values = {
+            "slug": course.slug,
+            "lesson_slug": lesson.slug,
+            "language": "id",
+            "lesson_id": lesson.id,
+            "version_id": version.id,
+            "number": 1,
+        }
+        # Any officer may preview a draft in the reader; only its own office manages it.
+        world.records.append(
+            Record("draft course", values, {"officer_p", "officer_q", "admin"}, staff_of[owner], marker)
+        )
+        video = _video(world, lesson, f"ZQVIDEO{owner.upper()}")
+        if video is not None:
+            world.records.append(
+                Record("draft video", {**values, "video_id": video, "name": "index.m3u8"},
+                       {"officer_p", "officer_q", "admin"}, staff_of[owner], keys=frozenset({"video_id"}))
+            )  # fmt: skip
+    course, lesson, _, version = _course(models, "umum", None, True, None)
+    public = {"slug": course.slug, "lesson_slug": lesson.slug, "language": "id", "lesson_id": lesson.id}
+    world.records.append(Record("published course", public, everyone, {"officer_p", "officer_q", "admin"}))
+    _add_attempts(world, course)
+
+
+def _course(models, slug: str, office_id: int | None, is_published: bool, marker: str | None):
+    title = f"Kursus {marker or slug}"
+    course = models.Course(slug=slug, is_published=is_published, office_id=office_id, source_language="id")
+    course.texts.append(models.CourseText(language="id", title=title, summary=f"Ringkasan {marker or ''}"))
+    lesson = models.Lesson(slug=f"pelajaran-{slug}", position=1)
+    course.lessons.append(lesson)
+    text_row = models.LessonText(language="id", title=title, status="published")
+    lesson.texts.append(text_row)
+    db.session.add(course)
+    db.session.flush()
+    version = models.LessonVersion(
+        text_id=text_row.id, title=title, body_markdown=f"Isi {marker}.", body_html=f"<p>Isi {marker}.</p>",
+        status="published",
+    )  # fmt: skip
+    db.session.add(version)
+    db.session.flush()
+    text_row.published_version_id = version.id
+    db.session.flush()
+    return course, lesson, text_row, version
+
+
+def _video(world: World, lesson, marker: str) -> int | None:
+    models = _module("lms.media.models")
+    if models is None or not has_table("videos"):
+        world.missing.append("videos")
+        return None
+    video = models.Video(lesson_id=lesson.id, status=models.READY, original_filename=f"{marker}.mp4", duration_s=10)
+    db.session.add(video)
+    db.session.flush()
+    return video.id
+
+
+def _add_attempts(world: World, course) -> None:
+    files = _module("lms.quizzes.files")
+    operations = _module("lms.quizzes.operations")
+    if files is None or operations is None or not has_table("quiz_attempts"):
+        world.missing.append("quiz attempts")
+        return
+    from lms.quizzes.models import Quiz
+
+    quiz = Quiz(course_id=course.id)
+    db.session.add(quiz)
+    db.session.flush()
+    questions = [
+        files.QuestionData(
+            key=f"q{n}",
+            type="single",
+            lesson=None,
+            texts={"id": f"Pertanyaan {n}?"},
+            explanations={"id": "Penjelasan."},
+            options=[
+                files.OptionData(key=k, is_correct=k == "a", texts={"id": f"Pilihan {k}"}, feedback={"id": "Ya."})
+                for k in ("a", "b", "c")
+            ],
+        )
+        for n in (1, 2, 3)
+    ]
+    settings = {"pass_mark": 70, "questions_per_attempt": 3, "max_attempts": 0, "time_limit_minutes": 0}
+    files.apply_quiz(quiz, course, {**settings, "review": "always"}, questions)
+    db.session.flush()
+    for party in ("resident_a", "resident_b"):
+        attempt = operations.start_attempt(quiz, world.users[party])
+        db.session.flush()
+        values = {"slug": course.slug, "attempt_id": attempt.id, "number": 1}
+        world.records.append(Record("quiz attempt", values, {party}, set(), keys=frozenset({"attempt_id"})))
+    world.records.append(
+        Record("quiz question", {"slug": course.slug, "key": "q1", "number": 1}, set(PARTIES),
+               {"officer_p", "officer_q", "admin"}, keys=frozenset({"key"}))
+    )  # fmt: skip
+
+
+# --- Signing in, filling URLs, watching the database ------------------------------------------------
+
+
+def sign_in(client, party: str) -> None:
+    """Sign a test client in as a party of the world (anonymous stays signed out)."""
+    if party == "anonymous":
+        return
+    identifier = {"resident_a": PHONES["resident_a"], "resident_b": PHONES["resident_b"]}.get(party)
+    identifier = identifier or {"leader_x": "kades-x", "leader_y": "kades-y", "officer_p": "petugas-p",
+                                "officer_q": "petugas-q", "admin": "admin-uji"}[party]  # fmt: skip
+    response = client.post("/akun/masuk", data={"identifier": identifier, "password": PASSWORD})
+    assert response.status_code == 302, f"{party} could not sign in: {response.status_code}"
+
+
+RULE_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def variables(rule: str) -> list[str]:
+    """Return the names of a rule's variables."""
+    return [match.group(2) for match in RULE_VARIABLE.finditer(rule)]
+
+
+def fill(rule: str, values: dict) -> str | None:
+    """Fill a rule's variables from a record's values; None when the record lacks one."""
+    if any(name not in values for name in variables(rule)):
+        return None
+    return RULE_VARIABLE.sub(lambda m: str(values[m.group(2)]), rule)
+
+
+def is_staff_route(allowed: frozenset) -> bool:
+    """Tell whether only staff may use a route: it manages records rather than reads them."""
+    return ANYONE not in allowed and set(allowed) <= set(STAFF)
+
+
+def fingerprint() -> str:
+    """Return a hash of every row the application may write (volatile columns left out)."""
+    digest = hashlib.sha256()
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            if table.name in UNWATCHED_TABLES:
+                continue
+            columns = [c for c in table.columns if c.name not in VOLATILE_COLUMNS]
+            primary = list(table.primary_key.columns) or columns[:1]
+            rows = connection.execute(select(*columns).order_by(*primary)).all()
+            digest.update(f"{table.name}:{rows!r}".encode())
+    return digest.hexdigest()
+
+
+def row_counts() -> dict:
+    """Return the number of rows in every watched table."""
+    with db.engine.connect() as connection:
+        return {
+            table.name: connection.execute(text(f'SELECT count(*) FROM "{table.name}"')).scalar()  # noqa: S608
+            for table in db.metadata.sorted_tables
+            if table.name not in UNWATCHED_TABLES
+        }
+
+
+def empty_tables(app) -> None:
+    """Empty every table but the regions, as the suite does after each test."""
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in UNWATCHED_TABLES]
+        with db.engine.begin() as connection:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+        limiter = app.extensions.get("limiter")
+        for extension in limiter if isinstance(limiter, set) else [limiter] if limiter else []:
+            extension.reset()

@@ -79,6 +79,10 @@ class Config:
     FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "")  # empty: system ffmpeg, else imageio-ffmpeg's
     COURSES_DIR = os.environ.get("COURSES_DIR", str(BASE_DIR / "courses"))
     CERTIFICATE_KEYS_DIR = os.environ.get("CERTIFICATE_KEYS_DIR", str(INSTANCE_PATH / "certificate-keys"))
+    #: The site's public address, printed in certificates' QR codes: {PUBLIC_BASE_URL}/v/<token>.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: Certificate checks allowed per network address (verification pages), so serials cannot be guessed.
+    VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "60 per minute")
 
     # Demo data
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "kelas-imigrasi-demo")

@@ -10,7 +10,19 @@ from lms import access, commands, demo, i18n, jobs
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 #: Domain packages, each with a blueprint in views.py; the order is the order of registration.
-BLUEPRINTS = ("core", "accounts", "regions", "admin", "courses", "quizzes", "media", "progress", "outreach", "reports")
+BLUEPRINTS = (
+    "core",
+    "accounts",
+    "regions",
+    "admin",
+    "courses",
+    "quizzes",
+    "media",
+    "progress",
+    "outreach",
+    "reports",
+    "certificates",
+)
 
 
 def create_app(config: type[Config] | None = None) -> Flask:

@@ -9,12 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from lms import demo
 from lms.access import ANYONE, SIGNED_IN, STAFF, allow
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.i18n import content_languages
 from lms.media import jobs, models, operations  # noqa: F401 - jobs registers the tasks the worker runs
 from lms.media.captions import CaptionError
+from lms.media.demo import attach_demo_videos
 from lms.media.forms import CaptionForm, VideoUploadForm
 
 bp = Blueprint("media", __name__, url_prefix="/video", template_folder="templates")
@@ -70,7 +72,9 @@ TRANSCRIPT_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 def init_app(app) -> None:
-    """Offer the player to every template (the lesson page includes media/_player.html)."""
+    """Register the demo videos step and offer the player to every template (courses/lesson.html includes it)."""
+    if attach_demo_videos not in demo.DEMO_STEPS:
+        demo.DEMO_STEPS.append(attach_demo_videos)
     app.jinja_env.globals.update(
         player_context=operations.player_context,
         video_status_names=STATUS_NAMES,

@@ -8,7 +8,7 @@ from lms.access import RESIDENT, allow
 from lms.courses import reading
 from lms.progress import learning
 from lms.progress.commands import progress_cli
-from lms.progress.completion import install_hooks
+from lms.progress.triggers import install_hooks
 
 bp = Blueprint("progress", __name__, template_folder="templates")
 

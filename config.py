@@ -88,6 +88,20 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "kelas-imigrasi-demo")
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 365  # static URLs carry a content hash
+    # Pages, styles and scripts go compressed over slow links; media are compressed already.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "text/vtt",
+        "text/plain",
+        "image/svg+xml",
+        "application/vnd.apple.mpegurl",
+    ]
+    COMPRESS_MIN_SIZE = 500
 
 
 class ProductionConfig(Config):

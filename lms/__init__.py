@@ -7,7 +7,7 @@ from flask import Flask
 
 from config import Config, config_for_environment
 from lms import access, commands, demo, i18n, jobs
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 #: Domain packages, each with a blueprint in views.py; the order is the order of registration.
 BLUEPRINTS = (
@@ -37,6 +37,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)
     jobs.init_app(app)

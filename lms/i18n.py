@@ -8,7 +8,7 @@ import click
 from babel import Locale
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
-from flask import current_app, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask.cli import AppGroup
 from flask_babel import Domain, get_locale
 from flask_login import current_user
@@ -40,11 +40,16 @@ class FallbackDomain(Domain):
     """Merge every package's catalog and let a partial catalog fall back to Indonesian."""
 
     def get_translations(self):
-        translations = super().get_translations()
+        # Kept per request and locale: a page shows many strings, and each asks for the catalog.
         locale = str(get_locale())
+        cache = g.setdefault("_translations", {}) if has_request_context() else {}
+        if locale in cache:
+            return cache[locale]
+        translations = super().get_translations()
         if locale not in COMPLETE_LOCALES and not getattr(translations, "falls_back", False):
             translations.add_fallback(_load_merged("id"))
             translations.falls_back = True
+        cache[locale] = translations
         return translations
 
 

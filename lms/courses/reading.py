@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from lms.core.models import Language
 from lms.courses.models import Course, CourseText, Lesson, LessonText, LessonVersion
@@ -53,14 +53,17 @@ def reader_language() -> str:
     return str(get_locale())
 
 
-def load_languages(wanted: str | None = None) -> Languages:
-    """Load the content languages (one query) and the reader's fallback chain."""
-    wanted = wanted or reader_language()
-    rows = db.session.scalars(select(Language)).all()
+def _languages_from(rows, wanted: str) -> Languages:
     by_code = {language.code: language for language in rows}
     language = by_code.get(wanted)
     chain = language.chain if language else [wanted, *[tag for tag in ("id", "en") if tag != wanted]]
     return Languages(wanted=wanted, chain=chain, names={code: row.name for code, row in by_code.items()})
+
+
+def load_languages(wanted: str | None = None) -> Languages:
+    """Load the content languages (one query) and the reader's fallback chain."""
+    wanted = wanted or reader_language()
+    return _languages_from(db.session.scalars(select(Language)).all(), wanted)
 
 
 def pick(texts: dict[str, object], languages: Languages):
@@ -156,6 +159,8 @@ class LessonEntry:
     minutes: int
     title: Shown
     is_read: bool
+    #: The lesson's row, kept so the session's identity map answers later look-ups of it without a query.
+    lesson: Lesson | None = field(default=None, repr=False)
     #: For the lesson being read: its body, its language, and the audio narration.
     body_html: str | None = None
     audio_filename: str | None = None
@@ -192,26 +197,34 @@ class CourseView:
         return None, None, None
 
 
-def load_course(slug: str, languages: Languages, include_unpublished: bool = False) -> CourseView | None:
-    """Load a course with its texts (one query); None when it does not exist or is not published."""
-    query = select(Course, CourseText).join(CourseText, CourseText.course_id == Course.id).where(Course.slug == slug)
+def load_course(slug: str, include_unpublished: bool = False) -> tuple[CourseView | None, Languages]:
+    """Load a course with its texts and the reader's languages in one query; no view when it is missing or hidden."""
+    wanted = reader_language()
+    # Each text row brings its own language's row and the reader's: names and chain without a query of their own.
+    query = (
+        select(Course, CourseText, Language)
+        .join(CourseText, CourseText.course_id == Course.id)
+        .outerjoin(Language, or_(Language.code == CourseText.language, Language.code == wanted))
+        .where(Course.slug == slug)
+    )
     if not include_unpublished:
         query = query.where(Course.is_published)
     rows = db.session.execute(query).all()
+    languages = _languages_from({language for _, _, language in rows if language is not None}, wanted)
     if not rows:
-        return None
+        return None, languages
     course = rows[0][0]
-    title, summary = _course_texts([text for _, text in rows], languages.for_course(course.source_language))
-    return CourseView(course=course, title=title, summary=summary)
+    texts = list({text.id: text for _, text, _ in rows}.values())
+    title, summary = _course_texts(texts, languages.for_course(course.source_language))
+    return CourseView(course=course, title=title, summary=summary), languages
 
 
 def load_lessons(view: CourseView, languages: Languages, user_id: int | None, reading: str | None = None) -> None:
     """Fill in the course's readable lessons, the reader's progress and, for `reading`, its body (one query)."""
     languages = languages.for_course(view.course.source_language)
     columns = [
-        Lesson.id,
-        Lesson.slug,
-        Lesson.minutes,
+        # The whole lesson row, so later look-ups of the lesson (the video player's) need no query.
+        Lesson,
         LessonText.language,
         LessonText.title,
         LessonText.published_version_id,
@@ -238,19 +251,20 @@ def load_lessons(view: CourseView, languages: Languages, user_id: int | None, re
         )
     grouped: dict[int, list] = {}
     for row in db.session.execute(query):
-        grouped.setdefault(row.id, []).append(row)
+        grouped.setdefault(row.Lesson.id, []).append(row)
     for rows in grouped.values():
         published = {row.language: row for row in rows if row.published_version_id is not None}
         tag, row = pick(published, languages)
         if row is None:
             continue  # not published in any language the reader can be shown
         entry = LessonEntry(
-            id=row.id,
-            slug=row.slug,
+            id=row.Lesson.id,
+            slug=row.Lesson.slug,
             number=len(view.lessons) + 1,
-            minutes=row.minutes,
+            minutes=row.Lesson.minutes,
             title=Shown(row.title, tag, languages.wanted),
             is_read=bool(user_id and row.is_read),
+            lesson=row.Lesson,
             body_html=row.body_html,
         )
         audio_tag, audio = pick({r.language: r for r in rows if r.audio_filename}, languages)

@@ -39,11 +39,11 @@ def _is_staff() -> bool:
     return current_user.is_authenticated and current_user.role in STAFF
 
 
-def _course_or_404(slug: str, languages: reading.Languages) -> reading.CourseView:
-    view = reading.load_course(slug, languages, include_unpublished=_is_staff())
+def _course_or_404(slug: str) -> tuple[reading.CourseView, reading.Languages]:
+    view, languages = reading.load_course(slug, include_unpublished=_is_staff())
     if view is None:
         abort(404)
-    return view
+    return view, languages
 
 
 @bp.get("/kursus")
@@ -59,8 +59,7 @@ def catalogue():
 @allow(ANYONE)
 def course(slug: str):
     """Show a course: its summary, its lessons and the time it takes."""
-    languages = reading.load_languages()
-    view = _course_or_404(slug, languages)
+    view, languages = _course_or_404(slug)
     reading.load_lessons(view, languages, _user_id())
     return render_template("courses/course.html", view=view, languages=languages)
 
@@ -69,8 +68,7 @@ def course(slug: str):
 @allow(ANYONE)
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson from its stored HTML, with the previous and next lessons."""
-    languages = reading.load_languages()
-    view = _course_or_404(slug, languages)
+    view, languages = _course_or_404(slug)
     reading.load_lessons(view, languages, _user_id(), reading=lesson_slug)
     previous, entry, following = view.neighbours(lesson_slug)
     if entry is None:

@@ -272,8 +272,15 @@ def translation_grid(
     course: Course, languages: list[str]
 ) -> list[tuple[Lesson, dict[str, tuple[str, LessonText | None]]]]:
     """Return each lesson's state per language: missing, current, or outdated (the source changed since)."""
+    # Every text and its published version in three queries, not two per lesson.
+    lessons = db.session.scalars(
+        select(Lesson)
+        .where(Lesson.course_id == course.id, ~Lesson.is_archived)
+        .order_by(Lesson.position, Lesson.id)
+        .options(selectinload(Lesson.texts).selectinload(LessonText.published_version))
+    ).all()
     rows = []
-    for lesson in course.current_lessons:
+    for lesson in lessons:
         source = lesson.text(course.source_language)
         states = {}
         for language in languages:

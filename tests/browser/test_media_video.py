@@ -118,9 +118,10 @@ def test_officer_uploads_and_resident_watches_with_captions(
     assert_accessible(page)
 
     # Leaving the page saves the position; coming back restores it.
-    wait_until(page, "document.querySelector('figure.player video').currentTime > 1")
-    page.evaluate("document.querySelector('figure.player video').pause()")
-    page.wait_for_timeout(500)
+    wait_until(page, "document.querySelector('figure.player video').currentTime > 1.5")
+    with page.expect_response(lambda response: "/posisi" in response.url) as saving:
+        page.evaluate("document.querySelector('figure.player video').pause()")
+    assert saving.value.ok
     page.goto(live_server + lesson_url)
     saved = float(page.locator("figure.player").get_attribute("data-position"))
-    assert saved > 1
+    assert saved >= 1.5

@@ -141,3 +141,15 @@ def test_position_is_saved_and_the_furthest_point_never_decreases(app, client, a
             player = player_context(db.session.get(Lesson, lesson_id), db.session.get(User, resident))
             assert player.position_s == 2 and player.tracks[0][0] == "id"
             assert player.qualities[0].name == "240p" and player.qualities[-1].name == "audio"
+
+
+def test_the_lesson_page_offers_the_video_without_javascript(client, auth, resident, watchable):
+    _, video_id = watchable()
+    auth.sign_in(resident)
+    page = client.get("/kursus/kursus-video/pelajaran-video").get_data(as_text=True)
+    assert '<video controls preload="none"' in page
+    assert f'<source src="/video/{video_id}/berkas/download.mp4" type="video/mp4">' in page
+    assert '<track kind="captions" srclang="id"' in page
+    assert "Unduh video (" in page and " MB)" in page
+    assert "Baca transkrip" in page and "Audio saja (hemat kuota)" in page
+    assert "Kelola video" not in page

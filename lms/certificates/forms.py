@@ -2,9 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.certificates.operations import REASON_MAX_LENGTH
 
@@ -47,15 +46,7 @@ class ChooseBulkForm(FlaskForm):
 
 
 class BulkPrintForm(FlaskForm):
-    """The residents to print certificates for, one page each."""
-
-    user_ids = SelectMultipleField(
-        _l("Residents"),
-        coerce=int,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-        validators=[DataRequired(message=_l("Choose at least one resident."))],
-    )
+    """Print for the residents ticked on the page (read from the user_id checkboxes; a CSRF-checked form)."""
 
 
 class NewKeyForm(FlaskForm):

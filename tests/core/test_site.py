@@ -134,3 +134,13 @@ def test_javanese_and_sundanese_cover_sign_up_sign_in_and_navigation(client, loc
         assert phrase in english
         assert phrase not in local, f"{phrase!r} untranslated in {locale}"
     assert local != indonesian
+
+
+@pytest.mark.parametrize("locale", ["id", "jv", "su"])
+def test_catalogs_hold_no_english_copied_as_translation(locale):
+    copied = []
+    for path in (TRANSLATIONS_DIR / locale / "LC_MESSAGES").glob("*.po"):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        copied += [m.id for m in catalog if isinstance(m.id, str) and len(m.id.split()) >= 2 and m.string == m.id]
+    assert copied == [], "an untranslated string must stay empty so it falls back to Indonesian"

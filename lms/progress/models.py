@@ -84,6 +84,8 @@ class RosterImport(db.Model):
     rows: Mapped[list] = mapped_column(JSON, default=list)
     #: The rows refused, with their reasons: [{"line", "name", "errors": [code, …]}].
     refused: Mapped[list] = mapped_column(JSON, default=list)
+    #: How many rows were refused (only the first few hundred are kept in `refused`).
+    refused_count: Mapped[int] = mapped_column(default=0)
     #: The course every saved villager is enrolled in, if the leader chose one.
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,3 +27,6 @@ def my_learning():
     languages = reading.load_languages()
     courses = learning.my_learning(current_user, languages)
     return render_template("progress/my_learning.html", courses=courses, languages=languages)
+
+
+from lms.progress import leaders  # noqa: E402, F401 - the leaders' pages, on this blueprint

@@ -14,12 +14,12 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from lms.admin.forms import LANGUAGE_TAG  # the admin's rule for a content language tag
 from lms.clock import utcnow
 from lms.courses.content import render_markdown, text_hash
 from lms.courses.models import PUBLISHED, Course, CourseText, Lesson, LessonText, LessonVersion
 from lms.extensions import db
 
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COURSE_FILE = "course.yml"
 

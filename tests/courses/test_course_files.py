@@ -267,3 +267,15 @@ def test_setup_step_loads_the_builtin_courses(app):
         import_builtin_courses()
         db.session.commit()
         assert _count(Course) == 4
+
+
+def test_yaml_cannot_build_python_objects(tmp_path):
+    from lms.courses.files import read_course_folder
+
+    course = write_course(tmp_path)
+    (course / "lessons" / "pelajaran-dua" / "id.md").write_text(
+        '---\ntitle: !!python/object/apply:os.system ["touch /tmp/dibobol"]\n---\nIsi\n'
+    )
+    with pytest.raises(CourseFileError) as raised:
+        read_course_folder(course)
+    assert raised.value.line == 2 and "pelajaran-dua/id.md" in raised.value.path

@@ -250,10 +250,3 @@ def test_admin_rotates_the_key_and_old_certificates_still_verify(app, client, au
     assert client.get(f"/v/{old_token}").status_code == 200
     kids = {key["kid"] for key in client.get("/.well-known/kelas-imigrasi-keys.json").json["keys"]}
     assert {old_kid, new_kid} <= kids
-
-
-def test_setup_creates_the_first_key(app):
-    from lms import demo
-    from lms.certificates.commands import create_first_key
-
-    assert create_first_key in demo.SETUP_STEPS

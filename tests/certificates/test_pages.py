@@ -250,3 +250,19 @@ def test_admin_rotates_the_key_and_old_certificates_still_verify(app, client, au
     assert client.get(f"/v/{old_token}").status_code == 200
     kids = {key["kid"] for key in client.get("/.well-known/kelas-imigrasi-keys.json").json["keys"]}
     assert {old_kid, new_kid} <= kids
+
+
+def test_javanese_holder_gets_the_labels_and_title_in_javanese_beneath_the_indonesian(
+    client, auth, certificate, tmp_path
+):
+    holder, serial = certificate
+    auth.sign_in(holder)
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(client.get(f"/sertifikat/{serial}.pdf").data)
+    text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
+    for indonesian, javanese in (
+        ("Diberikan kepada", "Diparingaké marang"),
+        ("Paspor untuk Pekerja Migran", "Paspor kanggo Buruh Migran"),
+        ("Diterbitkan oleh", "Diterbitaké déning"),  # printed in capitals
+    ):
+        assert indonesian.casefold() in text.casefold() and javanese.casefold() in text.casefold()

@@ -41,36 +41,37 @@ def sample_questions(count: int = 4) -> list[QuestionData]:
     return questions
 
 
+def create_quiz(app, slug: str = SLUG, *, questions=None, office_id=None, **settings) -> str:
+    """Create a published course with a quiz (3 of the sample questions per attempt by default); return its slug."""
+    with app.app_context():
+        course = Course(slug=slug, source_language="id", is_published=True, office_id=office_id)
+        course.texts = [
+            CourseText(language="id", title="Kursus Uji", summary=""),
+            CourseText(language="en", title="Test Course", summary=""),
+        ]
+        course.lessons = [Lesson(slug="pelajaran-satu", position=1)]
+        db.session.add(course)
+        db.session.flush()
+        quiz = Quiz(course_id=course.id)
+        db.session.add(quiz)
+        db.session.flush()
+        values = {
+            "pass_mark": 70,
+            "questions_per_attempt": 3,
+            "max_attempts": 3,
+            "time_limit_minutes": 0,
+            "review": "after_pass",
+        }
+        values.update(settings)
+        apply_quiz(quiz, course, values, sample_questions() if questions is None else questions)
+        db.session.commit()
+        return slug
+
+
 @pytest.fixture
 def make_quiz(app):
-    """Return a factory for a published course with a quiz; returns the course slug."""
-
-    def factory(slug: str = SLUG, *, questions=None, office_id=None, **settings) -> str:
-        with app.app_context():
-            course = Course(slug=slug, source_language="id", is_published=True, office_id=office_id)
-            course.texts = [
-                CourseText(language="id", title="Kursus Uji", summary=""),
-                CourseText(language="en", title="Test Course", summary=""),
-            ]
-            course.lessons = [Lesson(slug="pelajaran-satu", position=1)]
-            db.session.add(course)
-            db.session.flush()
-            quiz = Quiz(course_id=course.id)
-            db.session.add(quiz)
-            db.session.flush()
-            values = {
-                "pass_mark": 70,
-                "questions_per_attempt": 3,
-                "max_attempts": 3,
-                "time_limit_minutes": 0,
-                "review": "after_pass",
-            }
-            values.update(settings)
-            apply_quiz(quiz, course, values, sample_questions() if questions is None else questions)
-            db.session.commit()
-            return slug
-
-    return factory
+    """Return a factory for a published course with a quiz; it returns the course slug."""
+    return lambda slug=SLUG, **options: create_quiz(app, slug, **options)
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@
     sayOn(messages, name);
   }
 
+  // One entry per question of an attempt: the newest answer given on this phone, and whether the
+  // server has confirmed it. Confirmed entries are kept, so a reload that races a save still shows it.
   function readQueue() {
     try {
       return JSON.parse(window.localStorage.getItem(QUEUE_KEY) || "[]");
@@ -45,18 +47,42 @@
     return a.url === b.url && a.position === b.position;
   }
 
+  function pending() {
+    return readQueue().filter(function (item) {
+      return !item.sent;
+    });
+  }
+
   function enqueue(item) {
-    var queue = readQueue().filter(function (other) {
-      return !sameSlot(other, item) || other.sequence > item.sequence;
+    var queue = readQueue();
+    var newer = queue.some(function (other) {
+      return sameSlot(other, item) && other.sequence > item.sequence;
+    });
+    if (newer) return;
+    queue = queue.filter(function (other) {
+      return !sameSlot(other, item);
     });
     queue.push(item);
     writeQueue(queue);
   }
 
-  function forget(item) {
+  function settle(item, keep) {
+    writeQueue(
+      readQueue()
+        .map(function (other) {
+          if (sameSlot(other, item) && other.sequence <= item.sequence) other.sent = true;
+          return other;
+        })
+        .filter(function (other) {
+          return keep || !(sameSlot(other, item) && other.sent);
+        })
+    );
+  }
+
+  function forgetAttempt(url) {
     writeQueue(
       readQueue().filter(function (other) {
-        return !(sameSlot(other, item) && other.sequence <= item.sequence);
+        return other.url !== url;
       })
     );
   }
@@ -71,13 +97,13 @@
     })
       .then(function (response) {
         if (response.ok) {
-          forget(item);
+          settle(item, true);
           say("saved");
           return true;
         }
         if (response.status === 409) {
           // The attempt is finished (submitted elsewhere, or out of time): show its result.
-          forget(item);
+          forgetAttempt(item.url);
           return response.json().then(function (data) {
             say("finished");
             if (data.result_url) window.location.assign(data.result_url);
@@ -85,7 +111,7 @@
           });
         }
         if (response.status === 422 || response.status === 404 || response.status === 403) {
-          forget(item); // it can never succeed; keeping it would retry forever
+          settle(item, false); // it can never succeed; keeping it would retry forever
           return false;
         }
         say("offline"); // busy or unreachable server: keep it and try again
@@ -102,11 +128,17 @@
   }
 
   function flush() {
-    var queue = readQueue();
-    return Promise.all(queue.map(send)).then(function (results) {
+    return Promise.all(pending().map(send)).then(function (results) {
       return results.every(Boolean);
     });
   }
+
+  // Entries older than a month belong to attempts long finished.
+  writeQueue(
+    readQueue().filter(function (item) {
+      return Date.now() - (item.time || 0) < 30 * 24 * 3600 * 1000;
+    })
+  );
 
   function chosen() {
     var numbers = [];
@@ -121,7 +153,7 @@
     var position = Number(form.getAttribute("data-position"));
     var url = form.getAttribute("action");
 
-    // A save still waiting from before a reload is newer than what the server showed: restore it.
+    // An answer given on this phone that is at least as new as what the server showed wins: restore it.
     readQueue().forEach(function (item) {
       if (item.url === url && item.position === position && item.sequence >= Number(sequenceField.value)) {
         form.querySelectorAll('input[name="choice"]').forEach(function (input) {
@@ -135,7 +167,7 @@
       if (event.target.name !== "choice") return;
       var sequence = Number(sequenceField.value);
       sequenceField.value = sequence + 1; // the form's own save, if any, must be newer than this one
-      var item = { url: url, position: position, choices: chosen(), sequence: sequence };
+      var item = { url: url, position: position, choices: chosen(), sequence: sequence, sent: false, time: Date.now() };
       enqueue(item);
       say("saving");
       send(item);
@@ -151,11 +183,11 @@
 
   if (submitForm && window.fetch) {
     submitForm.addEventListener("submit", function (event) {
-      if (!readQueue().length) return;
+      if (!pending().length) return;
       event.preventDefault(); // send the waiting answers first, so they are graded
       sayOn(submitForm, "wait");
       flush().then(function (allSent) {
-        if (allSent && !readQueue().length) {
+        if (allSent && !pending().length) {
           submitForm.submit();
         } else {
           sayOn(submitForm, "offline");
@@ -194,7 +226,7 @@
 
   window.addEventListener("online", flush);
   window.setInterval(function () {
-    if (readQueue().length && !sending) flush();
+    if (pending().length && !sending) flush();
   }, 10000);
-  if (readQueue().length) flush();
+  if (pending().length) flush();
 })();

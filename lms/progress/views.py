@@ -4,19 +4,26 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 import lms.progress.models  # noqa: F401 - the models must exist when the app is created
+from lms import demo
 from lms.access import RESIDENT, allow
 from lms.courses import reading
 from lms.progress import learning
 from lms.progress.commands import progress_cli
+from lms.progress.demo_data import add_demo_progress
+from lms.progress.synth import synth_command
 from lms.progress.triggers import install_hooks
 
 bp = Blueprint("progress", __name__, template_folder="templates")
 
 
 def init_app(app) -> None:
-    """Check completions whenever facts change, and register the progress commands."""
+    """Check completions whenever facts change; register the commands and the demo progress."""
     install_hooks()
     app.cli.add_command(progress_cli)
+    if "synth" not in demo.demo_cli.commands:
+        demo.demo_cli.add_command(synth_command)
+    if add_demo_progress not in demo.DEMO_STEPS:
+        demo.DEMO_STEPS.append(add_demo_progress)
     app.jinja_env.globals.setdefault("certificate_url", learning.certificate_url)
 
 

@@ -9,9 +9,12 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from flask_wtf.form import _Auto, _is_submitted
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from lms import jobs
@@ -41,6 +44,7 @@ def init_app(app) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(OperationalError, render_database_error)
+    FlaskForm.Meta.wrap_formdata = form_fields_only
     app.after_request(set_security_headers)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["nav_items"] = nav_items
@@ -64,6 +68,19 @@ def render_csrf_error(error):
     if request.is_json:
         return jsonify(error=title, code=400), 400
     return render_template("error.html", code=400, title=title, advice=advice), 400
+
+
+def form_fields_only(meta, form, formdata):
+    """Give forms the posted fields and files only, never a JSON body."""
+    # Flask-WTF would read JSON as fields, and a list, number or object there ends in a 500;
+    # the views that take JSON (answer autosave, video position) read and check it themselves.
+    if formdata is not _Auto:
+        return formdata
+    if not _is_submitted():
+        return None
+    if request.files:
+        return CombinedMultiDict((request.files, request.form))
+    return request.form or None
 
 
 def render_database_error(error):

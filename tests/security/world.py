@@ -36,6 +36,29 @@ PERSON_MARKERS = {
 }
 PHONES = {"resident_a": "+6281311110001", "resident_b": "+6281311110002"}
 OFFICE_Q = "Kantor Imigrasi Uji Q"
+#: Bugs found in colleagues' packages, per endpoint: (what the failure says, the bug). Their tests are
+#: marked xfail(strict=True) so they turn red the day the bug is fixed; elsewhere they are not counted twice.
+KNOWN_BUGS = {
+    "quizzes.item_statistics": (
+        "ValueError",
+        "quizzes/statistics.html:14 passes a msgid with a literal '40%' to _(): Jinja's %-formatting raises "
+        "ValueError, so the statistics page is a 500 for every officer and admin",
+    ),
+    "quizzes.save": (
+        "OverflowError",
+        "lms/quizzes/operations.py save_answer does not bound `position` (only `sequence`): a position beyond "
+        "64 bits, from the form or JSON, reaches SQLite and the save is a 500 instead of a 422",
+    ),
+}
+_NUMBER_RANGE_BUG = (
+    "OverflowError",
+    "wtforms' NumberRange calls math.isnan() on the value, which raises OverflowError for an integer beyond "
+    "float range: lms/courses/forms.py IntegerFields (minutes, estimated_minutes, …) make the page a 500 for "
+    "'9' * 400 instead of a 422 (bound the field's text length or validate before NumberRange)",
+)
+KNOWN_BUGS.update(
+    dict.fromkeys(("courses.create_lesson", "courses.edit_lesson", "courses.edit_course"), _NUMBER_RANGE_BUG)
+)
 #: Columns that change on every visit and say nothing about stored data.
 VOLATILE_COLUMNS = {"last_seen_dt", "last_active_dt", "heartbeat_dt"}
 #: Tables too large to fingerprint and never written by a request.
@@ -296,14 +319,12 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def row_counts() -> dict:
-    """Return the number of rows in every watched table."""
+def row_counts() -> tuple:
+    """Return the number of rows in every watched table, in one query."""
+    tables = [t.name for t in db.metadata.sorted_tables if t.name not in UNWATCHED_TABLES]
+    query = "SELECT " + ", ".join(f'(SELECT count(*) FROM "{name}")' for name in tables)  # noqa: S608
     with db.engine.connect() as connection:
-        return {
-            table.name: connection.execute(text(f'SELECT count(*) FROM "{table.name}"')).scalar()  # noqa: S608
-            for table in db.metadata.sorted_tables
-            if table.name not in UNWATCHED_TABLES
-        }
+        return tuple(connection.execute(text(query)).one())
 
 
 def empty_tables(app) -> None:

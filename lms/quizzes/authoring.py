@@ -8,7 +8,7 @@ from wtforms.fields import SelectChoice
 from lms.access import ADMIN, STAFF, allow
 from lms.extensions import db
 from lms.i18n import content_languages
-from lms.quizzes import editing, statistics
+from lms.quizzes import editing, operations, statistics
 from lms.quizzes.display import language_chain, language_names, pick, preview_question
 from lms.quizzes.forms import QuestionForm, QuizSettingsForm
 from lms.quizzes.grading import QUESTION_TYPES
@@ -214,6 +214,8 @@ def item_statistics(slug: str):
     """Show how often each question is answered correctly and each option chosen, overall or per village."""
     course = _course_or_404(slug)
     quiz = editing.get_or_create_quiz(course)
+    operations.finish_expired_attempts(quiz)  # attempts abandoned after their time ran out count as finished
+    db.session.commit()
     villages = statistics.villages_with_attempts(quiz)
     if current_user.role != ADMIN:  # an officer sees the villages of their office's area only
         office = current_user.office

@@ -310,6 +310,17 @@ def finish_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     return False
 
 
+def finish_expired_attempts(quiz: Quiz, now: datetime | None = None) -> int:
+    """End every open attempt at a quiz whose time ran out (the resident never came back); return how many."""
+    now = now or utcnow()
+    expired = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.quiz_id == quiz.id, Attempt.finished_dt.is_(None), Attempt.deadline_dt < now - GRACE)
+        .options(joinedload(Attempt.quiz))
+    ).all()
+    return sum(1 for attempt in expired if finish_attempt(attempt, now=now, is_expired=True))
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     """What became of a submission."""

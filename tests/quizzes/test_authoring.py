@@ -206,3 +206,31 @@ def test_item_statistics_overall_and_per_village(app, client, auth, create_user,
     for row in overall.values():
         assert sum(option.chosen for option in row.options) >= row.answered - row.correct
     assert client.get(f"{MANAGE}/statistik?desa=99.99").status_code == 404
+
+
+def test_statistics_count_attempts_abandoned_after_their_time_ran_out(app, client, auth, resident, officer, quiz_slug):
+    from datetime import timedelta
+
+    from lms.clock import utcnow
+    from lms.quizzes.models import Attempt
+
+    with app.app_context():
+        db.session.execute(db.update(Quiz).values(time_limit_minutes=5))
+        db.session.commit()
+    auth.sign_in(resident)
+    client.post(f"/kursus/{SLUG}/kuis")
+    attempt = attempt_of(app, resident)
+    answer = attempt.answers[0]
+    client.post(
+        f"/kursus/{SLUG}/kuis/{attempt.id}/simpan",
+        json={"position": 1, "choices": right_choices(app, answer), "sequence": 1},
+    )
+    auth.sign_out()
+    with app.app_context():
+        db.session.execute(db.update(Attempt).values(deadline_dt=utcnow() - timedelta(minutes=2)))
+        db.session.commit()
+    auth.sign_in(officer)
+    page = client.get(f"{MANAGE}/statistik", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Answered 1 time;" in page
+    finished = attempt_of(app, resident)
+    assert finished.is_expired and finished.score == 1

@@ -39,7 +39,9 @@ def normalize_phone(text: str | None) -> str | None:
 
 def normalize_username(text: str | None) -> str:
     """Fold a username for storage and comparison: trimmed, lower case, no inner spaces."""
-    return "".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+    # NFKC again after casefold: folding can leave decomposed letters ("K¸" → "k" + U+0327), and the
+    # same name must give the same key however it was typed, for look-up and for the sign-in limit.
+    return unicodedata.normalize("NFKC", "".join(unicodedata.normalize("NFKC", text or "").split()).casefold())
 
 
 def sign_in_key(identifier: str | None) -> str:

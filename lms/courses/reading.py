@@ -159,6 +159,8 @@ class LessonEntry:
     minutes: int
     title: Shown
     is_read: bool
+    #: Where the reader's video player was last (seconds), so the player needs no query of its own.
+    video_position_s: float = 0.0
     #: The lesson's row, kept so the session's identity map answers later look-ups of it without a query.
     lesson: Lesson | None = field(default=None, repr=False)
     #: For the lesson being read: its body, its language, and the audio narration.
@@ -233,6 +235,7 @@ def load_lessons(view: CourseView, languages: Languages, user_id: int | None, re
     ]
     if user_id:
         columns.append(LessonProgress.read_dt.is_not(None).label("is_read"))
+        columns.append(LessonProgress.video_position_s)
     query = (
         select(*columns)
         .select_from(Lesson)
@@ -264,6 +267,7 @@ def load_lessons(view: CourseView, languages: Languages, user_id: int | None, re
             minutes=row.Lesson.minutes,
             title=Shown(row.title, tag, languages.wanted),
             is_read=bool(user_id and row.is_read),
+            video_position_s=(row.video_position_s or 0.0) if user_id else 0.0,
             lesson=row.Lesson,
             body_html=row.body_html,
         )

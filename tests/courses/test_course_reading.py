@@ -155,3 +155,18 @@ def test_lesson_page_is_light_and_needs_no_script(client, auth, builtin_courses,
     page = response.get_data()
     assert len(gzip.compress(page)) < 30 * 1024
     assert b"<script" not in page
+
+
+def test_the_lesson_entry_carries_the_video_position(app, builtin_courses, resident):
+    from lms.courses import reading
+    from lms.progress.operations import get_lesson_progress
+
+    with app.test_request_context("/"):
+        user = db.session.get(User, resident)
+        lesson = db.session.scalar(select(Course).where(Course.slug == "paspor")).lessons[1]
+        get_lesson_progress(user, lesson).video_position_s = 12.5
+        db.session.flush()
+        view, languages = reading.load_course("paspor")
+        reading.load_lessons(view, languages, resident, reading=lesson.slug)
+        assert [entry.video_position_s for entry in view.lessons[:3]] == [0.0, 12.5, 0.0]
+        db.session.rollback()

@@ -187,8 +187,7 @@ def edit_course(slug: str):
             return redirect(url_for("courses.edit_course", slug=course.slug))
     elif request.method == "POST":
         status = 422
-    names = dict(languages)
-    return render_template("courses/edit_course.html", course=course, form=form, names=names), status
+    return render_template("courses/edit_course.html", course=course, form=form), status
 
 
 @bp.post("/kelola/kursus/<slug>/urutan")

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import JSON, DateTime, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -106,6 +106,8 @@ class Standing:
     is_passed: bool
     #: Attempts still allowed, or None without a limit.
     attempts_left: int | None
+    #: The open attempt ran out of time and was finished just now (so there is something to commit).
+    finished_now: bool = False
 
     @property
     def may_start(self) -> bool:
@@ -120,10 +122,11 @@ def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
     """Return a resident's attempts, open attempt (ending it if its time ran out) and what is left."""
     attempts = attempts_of(quiz, user_id)
     current = next((attempt for attempt in attempts if attempt.is_open), None)
-    if current is not None and finish_if_expired(current, now):
+    finished_now = current is not None and finish_if_expired(current, now)
+    if finished_now:
         current = None
     left = None if not quiz.max_attempts else max(quiz.max_attempts - len(attempts), 0)
-    return Standing(attempts, current, any(attempt.is_passed for attempt in attempts), left)
+    return Standing(attempts, current, any(attempt.is_passed for attempt in attempts), left, finished_now)
 
 
 def shows_answers(quiz: Quiz, attempt: Attempt, attempts: list[Attempt]) -> bool:
@@ -205,24 +208,49 @@ def choices_to_keys(option_order: list[str], choices: list[int], question_type: 
     return [option_order[number - 1] for number in sorted(choices)]
 
 
+#: The save path runs on every tap, so its two statements are built once, with parameters.
+_SAVE_LOOKUP = (
+    select(Attempt.finished_dt, Attempt.deadline_dt, Answer.id, Answer.option_order, Answer.sequence, Question.type)
+    .join(Answer, Answer.attempt_id == Attempt.id)
+    .join(Question, Question.id == Answer.question_id)
+    .join(Quiz, Quiz.id == Attempt.quiz_id)
+    .join(Course, Course.id == Quiz.course_id)
+    .where(
+        Attempt.id == bindparam("attempt_id"),
+        Attempt.user_id == bindparam("user_id"),
+        Answer.position == bindparam("position"),
+        Course.slug == bindparam("slug"),
+    )
+    .with_for_update(of=Attempt)
+)
+_SAVE_WRITE = (
+    update(Answer)
+    .where(
+        Answer.id == bindparam("answer_id"),
+        Answer.sequence < bindparam("new_sequence"),
+        exists().where(Attempt.id == bindparam("open_attempt_id"), Attempt.finished_dt.is_(None)),
+    )
+    .values(
+        selected=bindparam("keys", type_=JSON),
+        sequence=bindparam("new_sequence"),
+        saved_dt=bindparam("now", type_=DateTime),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def save_answer(
     *, user_id: int, slug: str, attempt_id: int, position: int, choices: list[int], sequence: int, now=None
 ) -> SaveResult | None:
     """Store an answer unless a newer one is stored; None when the attempt or question is not the user's.
 
-    One read (locking the attempt row on PostgreSQL, so a submission waits for it) and one guarded
-    write: the write happens only while the attempt is open and the stored sequence number is lower.
+    One read (locking the attempt row on PostgreSQL, so a submission waits for it) and, when the
+    answer is newer, one guarded write: it happens only while the attempt is open and the stored
+    sequence number is lower, so a submission or a newer save in between wins.
     """
     now = now or utcnow()
-    row = db.session.execute(
-        select(Attempt.finished_dt, Attempt.deadline_dt, Answer.id, Answer.option_order, Answer.sequence, Question.type)
-        .join(Answer, Answer.attempt_id == Attempt.id)
-        .join(Question, Question.id == Answer.question_id)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .join(Course, Course.id == Quiz.course_id)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Answer.position == position, Course.slug == slug)
-        .with_for_update(of=Attempt)
-    ).first()
+    parameters = {"attempt_id": attempt_id, "user_id": user_id, "position": position, "slug": slug}
+    row = db.session.execute(_SAVE_LOOKUP, parameters).first()
     if row is None:
         return None
     if row.finished_dt is not None:
@@ -233,18 +261,12 @@ def save_answer(
     if not 0 < sequence <= MAX_SEQUENCE:
         raise QuizError("invalid_sequence")
     keys = choices_to_keys(row.option_order, choices, row.type)
-    still_open = exists().where(Attempt.id == attempt_id, Attempt.finished_dt.is_(None))
-    result = db.session.execute(
-        update(Answer)
-        .where(Answer.id == row.id, Answer.sequence < sequence, still_open)
-        .values(selected=keys, sequence=sequence, saved_dt=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 1:
+    if row.sequence >= sequence:  # a repeat or a late arrival: the stored answer is newer
+        return SaveResult(False, row.sequence)
+    written = {"answer_id": row.id, "new_sequence": sequence, "open_attempt_id": attempt_id, "keys": keys, "now": now}
+    if db.session.execute(_SAVE_WRITE, written).rowcount == 1:
         return SaveResult(True, sequence)
-    if row.sequence < sequence:  # not older, so the attempt was submitted in the meantime
-        return SaveResult(False, row.sequence, "finished")
-    return SaveResult(False, row.sequence)
+    return SaveResult(False, row.sequence, "finished")  # submitted between the read and the write
 
 
 # --- Finishing ------------------------------------------------------------------------------------

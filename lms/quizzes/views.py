@@ -98,7 +98,8 @@ def take(slug: str):
         db.session.commit()
         return redirect(url_for("quizzes.question", slug=slug, attempt_id=attempt.id, number=1), 303)
     state = operations.standing(quiz, current_user.id)
-    db.session.commit()  # an attempt whose time ran out has just been finished
+    if state.finished_now:  # its time ran out while the resident was away
+        db.session.commit()
     if state.open_attempt is not None:  # resume where the resident left off, at this same address
         return _render_question(state.open_attempt, _first_unanswered(state.open_attempt))
     chain = language_chain(content_language(), quiz.course)
@@ -199,7 +200,10 @@ def save(slug: str, attempt_id: int):
         return _render_question(attempt, number, error=str(message), status=422)
     if result is None:
         abort(404)
-    db.session.commit()
+    if result.is_saved:
+        _commit_keeping_objects()
+    elif result.refusal == "expired":
+        db.session.commit()
     result_url = url_for("quizzes.result", slug=slug, attempt_id=attempt_id)
     if result.refusal is not None:
         message = EXPIRED if result.refusal == "expired" else FINISHED
@@ -210,6 +214,17 @@ def save(slug: str, attempt_id: int):
     if wants_json:
         return jsonify(saved=result.is_saved, sequence=result.sequence)
     return redirect(_next_page(slug, attempt_id, position), 303)
+
+
+def _commit_keeping_objects() -> None:
+    """Commit without expiring what the session holds: nothing later in this request needs it fresh,
+    and reloading the signed-in user after every save would cost a query on the busiest path."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _next_page(slug: str, attempt_id: int, position: int) -> str:
@@ -275,6 +290,8 @@ def result(slug: str, attempt_id: int):
         return redirect(url_for("quizzes.question", slug=slug, attempt_id=attempt.id, number=number))
     quiz = attempt.quiz
     state = operations.standing(quiz, current_user.id)
+    if state.finished_now:
+        db.session.commit()
     shows_answers = operations.shows_answers(quiz, attempt, state.attempts)
     chain = language_chain(content_language(), quiz.course)
     questions = load_questions(answer.question_id for answer in attempt.answers)

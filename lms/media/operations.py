@@ -13,6 +13,7 @@ from typing import IO
 from flask import current_app, url_for
 from flask_babel import get_locale
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.access import ADMIN, STAFF
 from lms.clock import utcnow
@@ -184,9 +185,14 @@ def lesson_videos(lesson: Lesson) -> list[Video]:
 
 
 def current_video(lesson_id: int) -> Video | None:
-    """Return the newest ready video of a lesson: the one residents watch."""
-    query = select(Video).where(Video.lesson_id == lesson_id, Video.status == READY).order_by(Video.id.desc())
-    return db.session.scalars(query.limit(1)).first()
+    """Return the newest ready video of a lesson, with its captions: the one residents watch."""
+    query = (
+        select(Video)
+        .where(Video.lesson_id == lesson_id, Video.status == READY)
+        .order_by(Video.id.desc())
+        .options(joinedload(Video.captions))
+    )
+    return db.session.scalars(query.limit(1)).unique().first()
 
 
 def status_of(video: Video) -> dict:
@@ -265,7 +271,8 @@ def player_context(lesson, user) -> Player | dict | None:
 
     from lms.i18n import language_name
 
-    lesson_row = db.session.get(Lesson, lesson.id)
+    # The lesson page's entry carries the lesson row and the reader's position: no queries of our own for them.
+    lesson_row = getattr(lesson, "lesson", None) or db.session.get(Lesson, lesson.id)
     if lesson_row is None:
         return None
     manage_url = url_for("media.manage", lesson_id=lesson_row.id) if can_manage(user, lesson_row.course) else None
@@ -316,11 +323,16 @@ def player_context(lesson, user) -> Player | dict | None:
         manage_url=manage_url,
     )
     if user.is_authenticated:
-        from lms.progress.models import LessonProgress
+        if hasattr(lesson, "video_position_s"):
+            player.position_s = lesson.video_position_s
+        else:
+            from lms.progress.models import LessonProgress
 
-        progress = db.session.scalar(
-            select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson_row.id)
-        )
-        player.position_s = progress.video_position_s if progress else 0.0
+            progress = db.session.scalar(
+                select(LessonProgress).where(
+                    LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson_row.id
+                )
+            )
+            player.position_s = progress.video_position_s if progress else 0.0
         player.position_url = url_for("media.position", video_id=video.id)
     return player

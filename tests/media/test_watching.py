@@ -153,3 +153,26 @@ def test_the_lesson_page_offers_the_video_without_javascript(client, auth, resid
     assert "Unduh video (" in page and " MB)" in page
     assert "Baca transkrip" in page and "Audio saja (hemat kuota)" in page
     assert "Kelola video" not in page
+
+
+def test_a_lesson_page_with_a_video_still_needs_at_most_four_queries(app, client, auth, watchable, resident):
+    from sqlalchemy import event
+
+    watchable()
+    auth.sign_in(resident)
+    client.get("/kursus/kursus-video/pelajaran-video")  # the session's first-visit write is not part of the page
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/kursus/kursus-video/pelajaran-video")
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", count)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<video" in page and 'kind="captions"' in page
+    assert len(statements) <= 4, statements

@@ -145,6 +145,10 @@ def issue_certificate(user: User, course: Course, *, draw_serial: Callable[[], s
 @job(retries=3, retry_delay=60)
 def issue_certificate_job(user_id: int, course_id: int) -> str | None:
     """Issue one certificate in the background; return its serial."""
+    if key_ring().active_kid is None:
+        # Retrying cannot help until an operator creates a key; the periodic sweep issues it then.
+        log.warning("no signing key: the certificate of user %s for course %s waits", user_id, course_id)
+        return None
     user = db.session.get(User, user_id)
     course = db.session.get(Course, course_id)
     if user is None or course is None or user.is_deleted:

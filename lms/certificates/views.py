@@ -277,7 +277,7 @@ def bulk():
         candidates=candidates,
         chosen=chosen,
         completion_known=any(candidate.has_completed is not None for candidate in candidates),
-        recent=recent,
+        recent=[(run, _course_label(run.course)) for run in recent],
     )
     return page, status
 

@@ -27,11 +27,21 @@ def tamper(token: str) -> str:
 
 
 @pytest.fixture
-def certificate(app, create_user):
+def signing_key(app, tmp_path):
+    """Give the app a signing key in a folder of this test's own, so no other test starts issuing certificates."""
+    previous = app.config["CERTIFICATE_KEYS_DIR"]
+    app.config["CERTIFICATE_KEYS_DIR"] = str(tmp_path / "certificate-keys")
+    with app.app_context():
+        ensure_signing_key()
+    yield
+    app.config["CERTIFICATE_KEYS_DIR"] = previous
+
+
+@pytest.fixture
+def certificate(app, create_user, signing_key):
     """A resident's certificate for a course: its serial and the token its QR code carries."""
     user_id = create_user(RESIDENT, name="Siti Aminah")
     with app.app_context():
-        ensure_signing_key()
         course = Course(slug="paspor-pekerja-migran", is_published=True)
         course.texts = [CourseText(language="id", title="Paspor untuk Pekerja Migran")]
         db.session.add(course)

@@ -28,11 +28,21 @@ def sign_in(page, live_server, username):
 
 
 @pytest.fixture
-def village_course(app, create_user):
+def signing_key(app, tmp_path):
+    """Give the app a signing key in a folder of this test's own, so no other test starts issuing certificates."""
+    previous = app.config["CERTIFICATE_KEYS_DIR"]
+    app.config["CERTIFICATE_KEYS_DIR"] = str(tmp_path / "certificate-keys")
+    with app.app_context():
+        ensure_signing_key()
+    yield
+    app.config["CERTIFICATE_KEYS_DIR"] = previous
+
+
+@pytest.fixture
+def village_course(app, create_user, signing_key):
     """A published course that two residents of the demo village completed."""
     residents = [create_user(RESIDENT, "ani", name="Ani Suryani"), create_user(RESIDENT, "budi", name="Budi Santoso")]
     with app.app_context():
-        ensure_signing_key()
         course = Course(slug="paspor-pekerja-migran", is_published=True)
         course.texts = [CourseText(language="id", title="Paspor untuk Pekerja Migran")]
         db.session.add(course)

@@ -10,10 +10,15 @@ from lms.extensions import db
 
 
 @pytest.fixture
-def signing_key(app):
-    """Make sure the app has a key to sign certificates with, as `flask setup` does."""
+def signing_key(app, tmp_path):
+    """Give the app a key to sign certificates with, as `flask setup` does, in a folder of this test's own."""
+    # A key left in the session's folder would make other packages' tests issue certificates.
+    previous = app.config["CERTIFICATE_KEYS_DIR"]
+    app.config["CERTIFICATE_KEYS_DIR"] = str(tmp_path / "certificate-keys")
     with app.app_context():
         ensure_signing_key()
+    yield
+    app.config["CERTIFICATE_KEYS_DIR"] = previous
 
 
 @pytest.fixture

@@ -204,8 +204,8 @@ def save(slug: str, attempt_id: int):
         _commit_keeping_objects()
     elif result.refusal == "expired":
         db.session.commit()
-    result_url = url_for("quizzes.result", slug=slug, attempt_id=attempt_id)
     if result.refusal is not None:
+        result_url = url_for("quizzes.result", slug=slug, attempt_id=attempt_id)
         message = EXPIRED if result.refusal == "expired" else FINISHED
         if wants_json:
             return jsonify(error=str(message), result_url=result_url, sequence=result.sequence), 409

@@ -64,3 +64,14 @@ bench-smoke: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PYTHON) -m pip install --quiet -r bench/requirements.txt
 	$(PYTHON) bench/run.py --smoke
+
+# Security (never part of `make test`): every hostile payload and file, fault injection on a real server,
+# dependency audit and static analysis. Loopback only; see scripts/security/README.md.
+security: venv
+	$(PYTHON) -m pip install --quiet -r requirements-security.txt
+	$(FLASK) translate compile
+	$(PYTHON) -m pytest tests/security -q
+	$(PYTHON) scripts/security/hostile_input.py
+	$(PYTHON) scripts/security/faults.py
+	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
+	$(VENV)/bin/bandit -r lms -q -b scripts/security/bandit-baseline.json

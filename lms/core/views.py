@@ -12,6 +12,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask_wtf.form import _Auto, _is_submitted
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import CombinedMultiDict
@@ -23,6 +25,9 @@ from lms.extensions import db
 from lms.i18n import ui_locale_for
 
 bp = Blueprint("core", __name__, template_folder="templates")
+
+#: Errors of the Redis backends (rate limits, job queue): the page says "busy, try again" instead of a 500.
+BACKEND_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 #: Friendly titles and explanations for the errors a person may meet.
 ERROR_PAGES = {
@@ -44,6 +49,8 @@ def init_app(app) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(OperationalError, render_database_error)
+    for error in BACKEND_ERRORS:
+        app.register_error_handler(error, render_backend_error)
     FlaskForm.Meta.wrap_formdata = form_fields_only
     app.after_request(set_security_headers)
     app.jinja_env.globals["static_url"] = static_url
@@ -81,6 +88,15 @@ def form_fields_only(meta, form, formdata):
     if request.files:
         return CombinedMultiDict((request.files, request.form))
     return request.form or None
+
+
+def render_backend_error(error):
+    """Answer with 503 when Redis (rate limits, job queue) is unreachable, rather than a 500."""
+    current_app.logger.warning("backend unavailable: %s", type(error).__name__)
+    title, advice = ERROR_PAGES[503]
+    if request.is_json:
+        return jsonify(error=str(title), code=503), 503, {"Retry-After": "30"}
+    return render_template("error.html", code=503, title=title, advice=advice), 503, {"Retry-After": "30"}
 
 
 def render_database_error(error):

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
@@ -26,6 +26,8 @@ from lms.progress.models import SELF, CourseCompletion, Enrolment, LessonProgres
 
 #: The Course attributes that make up its completion rules.
 RULE_ATTRIBUTES = ("lessons_to_read", "video_share", "is_quiz_required", "is_attendance_required")
+#: Most user ids one query lists (PostgreSQL takes at most 65,535 parameters, SQLite 32,766).
+USERS_PER_QUERY = 5000
 #: Seconds of slack when comparing how far a video was watched (players report positions a little early).
 VIDEO_SLACK_S = 1.0
 
@@ -161,6 +163,13 @@ def facts_for(requirements: dict[int, Requirements], users: Select | Iterable[in
     from lms.outreach.models import Attendance, OutreachSession
     from lms.quizzes.models import Attempt
 
+    if not isinstance(users, Select):
+        users = list(users)
+        if len(users) > USERS_PER_QUERY:  # databases cap the parameters of one statement
+            facts = {}
+            for start in range(0, len(users), USERS_PER_QUERY):
+                facts.update(facts_for(requirements, users[start : start + USERS_PER_QUERY]))
+            return facts
     facts: dict[tuple[int, int], Facts] = {}
     lesson_course = {lesson: req.course_id for req in requirements.values() for lesson in req.lesson_ids}
     if lesson_course:
@@ -185,7 +194,12 @@ def facts_for(requirements: dict[int, Requirements], users: Select | Iterable[in
     quiz_course = {req.any_quiz_id: req.course_id for req in requirements.values() if req.any_quiz_id is not None}
     if quiz_course:
         rows = db.session.execute(
-            select(Attempt.user_id, Attempt.quiz_id, func.max(Attempt.is_passed), func.max(Attempt.started_dt))
+            select(
+                Attempt.user_id,
+                Attempt.quiz_id,
+                func.max(cast(Attempt.is_passed, Integer)),  # PostgreSQL has no max() of booleans
+                func.max(Attempt.started_dt),
+            )
             .where(Attempt.quiz_id.in_(list(quiz_course)), _user_filter(Attempt.user_id, users))
             .group_by(Attempt.user_id, Attempt.quiz_id)
         )

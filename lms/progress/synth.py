@@ -10,6 +10,7 @@ no certificate is made (that is the certificates' own load test).
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import JSON, func, insert, or_, select
 
 from lms.access import LEADER, RESIDENT
 from lms.accounts.models import User, leader_villages
@@ -122,9 +123,23 @@ class Inserter:
         for key in [name] if name else list(self.pending):
             rows = self.pending.get(key)
             if rows:
-                db.session.execute(insert(self.tables[key]), rows)
+                if db.engine.dialect.name == "postgresql":
+                    _copy(self.tables[key], rows)
+                else:
+                    db.session.execute(insert(self.tables[key]), rows)
                 self.counts[key] = self.counts.get(key, 0) + len(rows)
                 self.pending[key] = []
+
+
+def _copy(table, rows: list[dict]) -> None:
+    """Insert rows with PostgreSQL's COPY, in the session's transaction (several times faster than INSERT)."""
+    columns = list(rows[0])
+    json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    connection = db.session.connection().connection.driver_connection
+    names = ", ".join(columns)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
 
 
 def _course_shapes(rng: random.Random) -> list[CourseShape]:
@@ -264,8 +279,9 @@ def synthesize(
         )
     rows.flush()
     ids = dict(db.session.execute(select(User.username, User.id).where(User.username.startswith(prefix))).all())
-    for index, code in enumerate(codes):
-        rows.add(leader_villages, {"user_id": ids[f"{prefix}{index:04d}k"], "region_code": code})
+    leaders = [ids[f"{prefix}{index:04d}k"] for index in range(len(codes))]
+    for leader_id, code in zip(leaders, codes, strict=True):
+        rows.add(leader_villages, {"user_id": leader_id, "region_code": code})
     rows.flush()
 
     # Outreach sessions first, so attendance can count toward completion.
@@ -291,7 +307,7 @@ def synthesize(
     for session_id, code, course_id, starts in db.session.execute(
         select(
             OutreachSession.id, OutreachSession.village_code, OutreachSession.course_id, OutreachSession.starts_dt
-        ).where(OutreachSession.village_code.in_(codes), OutreachSession.created_by_id.in_(ids.values()))
+        ).where(OutreachSession.village_code.in_(codes), OutreachSession.created_by_id.in_(leaders))
     ):
         sessions[code] = (session_id, course_id, starts)
 

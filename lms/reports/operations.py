@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, false, func, or_, select
 
 from lms.access import ADMIN, RESIDENT
 from lms.accounts.models import User
@@ -40,12 +40,20 @@ def may_see(area: list[str] | None, code: str) -> bool:
 
 
 def _within(column, area: list[str] | None, region: Region | None):
-    """Return the SQL condition for a village code inside the area and inside the region."""
+    """Return the SQL conditions for a village code inside the area and inside the region.
+
+    Prefixes are compared with substr() = …, not LIKE: cheaper under any collation, and the same
+    expression the rows are grouped by.
+    """
     conditions = []
     if region is not None:
-        conditions.append(column.startswith(region.code + ".", autoescape=True))
+        conditions.append(func.substr(column, 1, len(region.code)) == region.code)
     if area is not None:
-        conditions.append(or_(*[column.startswith(code + ".", autoescape=True) for code in area]) if area else False)
+        by_length: dict[int, list[str]] = {}
+        for code in area:
+            by_length.setdefault(len(code), []).append(code)
+        inside = [func.substr(column, 1, length).in_(codes) for length, codes in sorted(by_length.items())]
+        conditions.append(or_(*inside) if inside else false())
     return conditions
 
 
@@ -94,42 +102,42 @@ def child_regions(area: list[str] | None, region: Region | None) -> tuple[int, l
 
 
 def rollup(area: list[str] | None, region: Region | None, course_id: int | None = None) -> Report:
-    """Count residents, enrolled, completed and certified residents in each child region (five queries)."""
+    """Count residents, enrolled, completed and certified residents in each child region (two queries).
+
+    One pass over the area's residents, grouped by the code prefix of the child level; whether each
+    resident is enrolled, completed or certified is a semi-join on a set the database hashes once.
+    """
     level, children = child_regions(area, region)
-    length = PREFIX_LENGTH[level]
-    group = func.substr(User.village_code, 1, length).label("code")
-    residents = [User.role == RESIDENT, ~User.is_deleted, User.village_code.is_not(None)]
-    residents += _within(User.village_code, area, region)
+    group = func.substr(User.village_code, 1, PREFIX_LENGTH[level]).label("code")
 
-    def grouped(statement) -> dict[str, int]:
-        return dict(db.session.execute(statement.where(*residents).group_by(group)).all())
+    def share(user_ids) -> object:
+        return func.sum(case((User.id.in_(user_ids), 1), else_=0))
 
-    counts = {
-        "residents": grouped(select(group, func.count(User.id))),
-        "enrolled": grouped(
-            select(group, func.count(Enrolment.user_id.distinct()))
-            .join(Enrolment, Enrolment.user_id == User.id)
-            .where(*([Enrolment.course_id == course_id] if course_id else []))
-        ),
-        "completed": grouped(
-            select(group, func.count(CourseCompletion.user_id.distinct()))
-            .join(CourseCompletion, CourseCompletion.user_id == User.id)
-            .where(*([CourseCompletion.course_id == course_id] if course_id else []))
-        ),
-    }
+    on_course = (lambda column: [column == course_id]) if course_id else (lambda column: [])
+    columns = [
+        func.count(User.id),
+        share(select(Enrolment.user_id).where(*on_course(Enrolment.course_id))),
+        share(select(CourseCompletion.user_id).where(*on_course(CourseCompletion.course_id))),
+    ]
     model = certificate_model()
     if model is not None:
-        counts["certified"] = grouped(
-            select(group, func.count(model.user_id.distinct()))
-            .join(model, model.user_id == User.id)
-            .where(valid_certificates_condition(model), *([model.course_id == course_id] if course_id else []))
+        columns.append(
+            share(select(model.user_id).where(valid_certificates_condition(model), *on_course(model.course_id)))
         )
+    statement = (
+        select(group, *columns)
+        .where(User.role == RESIDENT, ~User.is_deleted, User.village_code.is_not(None))
+        .where(*_within(User.village_code, area, region))
+        .group_by(group)
+    )
+    counts = {row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(statement)}
     report = Report(region=region, level=level)
     total = ReportRow(region.code if region else "", region.name if region else "", region.level if region else 0)
+    names = ("residents", "enrolled", "completed", "certified")
     for code, name in children:
-        row = ReportRow(code, name, level, **{key: values.get(code, 0) for key, values in counts.items()})
+        row = ReportRow(code, name, level, **dict(zip(names, counts.get(code, []), strict=False)))
         report.rows.append(row)
-        for key in ("residents", "enrolled", "completed", "certified"):
+        for key in names:
             setattr(total, key, getattr(total, key) + getattr(row, key))
     report.total = total
     return report

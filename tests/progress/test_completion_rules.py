@@ -111,3 +111,25 @@ def test_reevaluate_command(app, make_course, resident):
         assert completed(resident, course_id)
     result = app.test_cli_runner().invoke(args=["progress", "reevaluate", "--course", "tidak-ada"])
     assert result.exit_code != 0 and "tidak-ada" in result.output
+
+
+def test_an_officer_saving_the_course_page_reevaluates_it(app, client, auth, officer, make_course, resident):
+    course_id = make_course(lessons=2, quiz=True, is_quiz_required=True)
+    with app.app_context():
+        read_lessons(resident, course_id)
+        assert not completed(resident, course_id)
+    auth.sign_in(officer)
+    form = {
+        "slug": "kursus-uji",
+        "source_language": "id",
+        "position": "100",
+        "video_percent": "90",
+        "lessons_to_read": "",
+        "title_id": "Kursus Uji",
+        "title_en": "Kursus Uji (en)",
+        "is_published": "y",
+    }  # the quiz is no longer required
+    response = client.post("/kelola/kursus/kursus-uji", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert completed(resident, course_id)

@@ -63,3 +63,23 @@ def test_only_the_residents_own_progress_shows(app, client, auth, make_course, r
     auth.sign_in(resident)
     page = client.get("/belajar", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "You have not started a course yet." in page
+
+
+def test_completion_hands_over_to_certificates_and_shows_them(app, client, auth, make_course, resident, leader):
+    from lms.certificates.keys import ensure_signing_key
+    from lms.certificates.models import Certificate
+
+    course = make_course(lessons=1)
+    with app.app_context():
+        ensure_signing_key()
+        db.session.commit()
+        read_lessons(resident, course)  # completes the course; the certificate follows in the background
+        serial = db.session.scalar(db.select(Certificate.serial).where(Certificate.user_id == resident))
+    assert serial
+    auth.sign_in(resident)
+    page = client.get("/belajar", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Certificate {serial}" in page and f'href="/sertifikat/{serial}.pdf"' in page
+    auth.sign_out()
+    auth.sign_in(leader)
+    page = client.get("/desa", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "status-certified" in page and "Certified: 1" in page

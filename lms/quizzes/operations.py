@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, bindparam, exists, func, select, update
+from sqlalchemy import JSON, DateTime, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -145,8 +145,14 @@ def shows_answers(quiz: Quiz, attempt: Attempt, attempts: list[Attempt]) -> bool
 
 def usable_questions(quiz: Quiz) -> list[Question]:
     """Return the pool's questions a resident can answer: current, of a known type, with sound options."""
+    pool = db.session.scalars(
+        select(Question)
+        .where(Question.quiz_id == quiz.id, Question.is_retired.is_(False))
+        .order_by(Question.position, Question.id)
+        .options(selectinload(Question.texts), selectinload(Question.options))
+    )
     usable = []
-    for question in quiz.current_questions:
+    for question in pool:
         kind = QUESTION_TYPES.get(question.type)
         if kind is not None and question.texts and not kind.problems(question.options):
             usable.append(question)
@@ -177,14 +183,17 @@ def start_attempt(quiz: Quiz, user_id: int, now: datetime | None = None, seed: i
         started_dt=now,
         deadline_dt=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
         max_score=len(draw),
-        answers=[
-            Answer(position=position, question_id=question_id, option_order=order, selected=[])
-            for position, (question_id, order) in enumerate(draw, start=1)
-        ],
     )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()
+            rows = [
+                {"attempt_id": attempt.id, "position": position, "question_id": question_id, "option_order": order}
+                for position, (question_id, order) in enumerate(draw, start=1)
+            ]
+            # One multi-row insert: the drawn questions are the attempt's answer rows, still blank.
+            db.session.execute(insert(Answer), [row | {"selected": [], "sequence": 0} for row in rows])
     except IntegrityError:
         # Another request started the same attempt a moment ago (a double tap): resume that one.
         attempt = db.session.scalar(

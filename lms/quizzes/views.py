@@ -95,8 +95,9 @@ def take(slug: str):
             db.session.commit()
             flash(ERRORS[str(error)], "error")
             return redirect(url_for("quizzes.take", slug=slug), 303)
+        attempt_id = attempt.id  # read before the commit, which would reload it
         db.session.commit()
-        return redirect(url_for("quizzes.question", slug=slug, attempt_id=attempt.id, number=1), 303)
+        return redirect(url_for("quizzes.question", slug=slug, attempt_id=attempt_id, number=1), 303)
     state = operations.standing(quiz, current_user.id)
     if state.finished_now:  # its time ran out while the resident was away
         db.session.commit()

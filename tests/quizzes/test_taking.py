@@ -388,3 +388,17 @@ def test_a_submission_takes_a_fixed_number_of_queries(app, client, signed_in):
     assert len(statements) <= 6, statements
     repeat, statements = count_queries(app, lambda: client.post(f"{BASE}/{attempt.id}/kirim", data={"token": "q"}))
     assert repeat.status_code == 303 and len(statements) <= 6, statements
+
+
+def test_the_quiz_page_and_a_start_take_a_fixed_number_of_queries(app, client, auth, resident, make_quiz):
+    from tests.quizzes.conftest import sample_questions
+
+    make_quiz(questions=sample_questions(12), questions_per_attempt=8)
+    auth.sign_in(resident)
+    page, statements = count_queries(app, lambda: client.get(BASE))
+    assert page.status_code == 200 and len(statements) <= 10, statements
+    started, statements = count_queries(app, lambda: client.post(BASE))
+    # The attempt and its 8 answer rows are two inserts; the progress package enrols on commit.
+    quiz_statements = [s for s in statements if "quiz" in s]
+    assert started.status_code == 303 and len(quiz_statements) <= 12, quiz_statements
+    assert sum(1 for s in quiz_statements if s.startswith("INSERT INTO quiz_answers")) == 1

@@ -1,7 +1,7 @@
 """Progress and outreach: enrolments, course completions, roster imports, outreach sessions and attendance
 
 Revision ID: b9a74bc3a377
-Revises: d886112bf1cf
+Revises: 933ccb7b54af
 Create Date: 2026-11-23 17:47:12.348293
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b9a74bc3a377'
-down_revision = 'd886112bf1cf'
+down_revision = '933ccb7b54af'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Videos of lessons and their caption tracks
 
 Revision ID: d886112bf1cf
-Revises: 973d7e0c4413
+Revises: a58b58f4d89f
 Create Date: 2026-11-23 17:35:20.701904
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd886112bf1cf'
-down_revision = '973d7e0c4413'
+down_revision = 'a58b58f4d89f'
 branch_labels = None
 depends_on = None
 

@@ -163,6 +163,10 @@ NAV = (
     ("progress.dashboard", _l("Village dashboard"), (LEADER,)),
     ("courses.manage", _l("Authoring"), STAFF),
     ("reports.office", _l("Reports"), STAFF),
+    ("certificates.mine", _l("My certificates"), (RESIDENT,)),
+    ("certificates.bulk", _l("Print certificates"), (LEADER, *STAFF)),
+    ("certificates.index", _l("Certificates"), STAFF),
+    ("certificates.lookup", _l("Check a certificate"), (ANYONE,)),
     ("admin.index", _l("Admin"), (ADMIN,)),
 )
 

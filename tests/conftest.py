@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the app on a real database, accounts per role, a browser."""
 
 import os
+import shutil
 import threading
 
 import pytest
@@ -78,6 +79,8 @@ def _clean_database(request):
             else:
                 for table in tables:
                     connection.execute(table.delete())
+        # Files a test left behind (signing keys made through the admin page) must not change the next test.
+        shutil.rmtree(app.config["CERTIFICATE_KEYS_DIR"], ignore_errors=True)
         limiter = app.extensions.get("limiter")
         if limiter:
             for extension in limiter if isinstance(limiter, set) else [limiter]:

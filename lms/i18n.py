@@ -143,9 +143,9 @@ def update_catalogs(only: str | None) -> None:
     """Extract every package's strings and merge them into each locale's catalog."""
     for domain in [only] if only else DOMAINS:
         pot = extract(domain)
-        with pot.open("rb") as handle:
-            template = read_po(handle)
         for locale in current_app.config["UI_LOCALES"]:
+            with pot.open("rb") as handle:
+                template = read_po(handle)  # read anew per locale: update() shares its messages with the catalog
             po_path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
             po_path.parent.mkdir(parents=True, exist_ok=True)
             if po_path.exists():

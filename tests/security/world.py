@@ -39,11 +39,6 @@ OFFICE_Q = "Kantor Imigrasi Uji Q"
 #: Bugs found in colleagues' packages, per endpoint: (what the failure says, the bug). Their tests are
 #: marked xfail(strict=True) so they turn red the day the bug is fixed; elsewhere they are not counted twice.
 KNOWN_BUGS = {
-    "quizzes.item_statistics": (
-        "ValueError",
-        "quizzes/statistics.html:14 passes a msgid with a literal '40%' to _(): Jinja's %-formatting raises "
-        "ValueError, so the statistics page is a 500 for every officer and admin",
-    ),
     "quizzes.save": (
         "OverflowError",
         "lms/quizzes/operations.py save_answer does not bound `position` (only `sequence`): a position beyond "

@@ -52,7 +52,7 @@ class QuizSettingsForm(FlaskForm):
 class OptionForm(SubForm):
     """One option row: the source-language text and feedback beside their translation."""
 
-    key = HiddenField()
+    key = HiddenField(validators=[Length(max=20, message=_l("Too long."))])  # the column's width
     is_correct = BooleanField(_l("Correct"))
     source_text = TextAreaField(_l("Option"), validators=[Optional(), Length(max=TEXT_LIMIT, message=_l("Too long."))])
     source_feedback = TextAreaField(

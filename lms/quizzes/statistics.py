@@ -7,6 +7,7 @@ residents get it right, or one wrong option draws more residents than the correc
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import noload
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -85,6 +86,7 @@ def villages_with_attempts(quiz: Quiz) -> list[tuple[Region, int]]:
     """Return the villages whose residents finished attempts at a quiz, with how many attempts."""
     rows = db.session.execute(
         select(Region, func.count(Attempt.id))
+        .options(noload(Region.parent))  # grouped by village: PostgreSQL refuses the parents' joined columns
         .join(User, User.village_code == Region.code)
         .join(Attempt, Attempt.user_id == User.id)
         .where(Attempt.quiz_id == quiz.id, Attempt.finished_dt.is_not(None))

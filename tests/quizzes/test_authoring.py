@@ -170,7 +170,7 @@ def test_residents_cannot_open_the_officers_pages(client, auth, resident, quiz_s
 def test_item_statistics_overall_and_per_village(app, client, auth, create_user, officer, quiz_slug):
     from lms.demo import DEMO_VILLAGE
 
-    elsewhere = "16.72.02.1001"
+    elsewhere = "16.72.02.1003"
     with app.app_context():
         db.session.execute(db.update(Quiz).values(questions_per_attempt=4))
         db.session.commit()

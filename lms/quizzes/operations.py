@@ -365,7 +365,9 @@ class SubmitResult:
 def submit_attempt(attempt: Attempt, token: str | None, now: datetime | None = None) -> SubmitResult:
     """Submit an attempt once: a repeat from the same page is the same result, an old tab is refused."""
     now = now or utcnow()
-    if attempt.is_open and attempt.deadline_dt is not None and now > attempt.deadline_dt + GRACE:
+    if not attempt.is_open:  # read under the row lock, so it cannot reopen: no grading needed
+        return SubmitResult(attempt, "repeated" if token and attempt.submit_token == token else "stale")
+    if attempt.deadline_dt is not None and now > attempt.deadline_dt + GRACE:
         finish_attempt(attempt, now=now, is_expired=True)
         return SubmitResult(attempt, "expired")
     if finish_attempt(attempt, now=now, token=token or None):

@@ -270,7 +270,8 @@ def submit(slug: str, attempt_id: int):
     """Grade the attempt with its saved answers, once: a repeat shows the same result, an old tab is told."""
     attempt = _attempt_or_404(slug, attempt_id, for_update=True)
     result = operations.submit_attempt(attempt, request.form.get("token", "")[:40])
-    db.session.commit()
+    if result.outcome in ("submitted", "expired"):
+        db.session.commit()
     target = url_for("quizzes.result", slug=slug, attempt_id=attempt_id)  # the id given: no reload after commit
     if result.outcome == "stale":
         flash(FINISHED, "info")

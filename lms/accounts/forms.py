@@ -35,7 +35,41 @@ def valid_password(form, field) -> None:
         raise ValidationError(_l("The password contains characters that cannot be typed."))
 
 
-class SignUpForm(FlaskForm):
+class SignInWays:
+    """The two ways to sign in, a mobile number and a username: at least one, each well formed."""
+
+    phone = StringField(
+        _l("Mobile number"), validators=[Optional(), Length(max=24, message=_l("At most 24 characters."))]
+    )
+    username = StringField(
+        _l("Username"), validators=[Optional(), Length(max=30, message=_l("At most 30 characters."))]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then that at least one way to sign in was given."""
+        valid = super().validate(extra_validators)
+        if not (self.phone.data or self.username.data) and not self.username.errors:
+            self.username.errors.append(_l("Give a mobile number or a username."))
+            valid = False
+        return valid
+
+    def validate_phone(self, field) -> None:
+        if field.data:
+            phone = operations.normalize_phone(field.data)
+            if phone is None:
+                raise ValidationError(_l("This is not an Indonesian mobile number (for example 0812 3456 7890)."))
+            field.data = phone
+
+    def validate_username(self, field) -> None:
+        if field.data:
+            field.data = operations.normalize_username(field.data)
+            if not USERNAME.match(field.data):
+                raise ValidationError(
+                    _l("3 to 30 characters: letters a–z, digits, and . _ - (starting with a letter or digit).")
+                )
+
+
+class SignUpForm(SignInWays, FlaskForm):
     """A resident's own sign-up: no e-mail, a phone number or a username, a village."""
 
     name = StringField(
@@ -45,12 +79,6 @@ class SignUpForm(FlaskForm):
             Length(max=80, message=_l("At most 80 characters.")),
             valid_name,
         ],
-    )
-    phone = StringField(
-        _l("Mobile number"), validators=[Optional(), Length(max=24, message=_l("At most 24 characters."))]
-    )
-    username = StringField(
-        _l("Username"), validators=[Optional(), Length(max=30, message=_l("At most 30 characters."))]
     )
     password = PasswordField(
         _l("Password"),
@@ -70,34 +98,14 @@ class SignUpForm(FlaskForm):
     )
 
     def validate_phone(self, field) -> None:
-        if not field.data:
-            return
-        phone = operations.normalize_phone(field.data)
-        if phone is None:
-            raise ValidationError(_l("This is not an Indonesian mobile number (for example 0812 3456 7890)."))
-        if db.session.scalar(db.select(User.id).where(User.phone == phone)):
+        super().validate_phone(field)
+        if field.data and db.session.scalar(db.select(User.id).where(User.phone == field.data)):
             raise ValidationError(_l("This number is already registered. Sign in instead."))
-        field.data = phone
-
-    def validate(self, extra_validators=None) -> bool:
-        """Check the fields, then that at least one way to sign in was given."""
-        valid = super().validate(extra_validators)
-        if not (self.phone.data or self.username.data) and not self.username.errors:
-            self.username.errors.append(_l("Give a mobile number or a username."))
-            valid = False
-        return valid
 
     def validate_username(self, field) -> None:
-        if not field.data:
-            return
-        username = operations.normalize_username(field.data)
-        if not USERNAME.match(username):
-            raise ValidationError(
-                _l("3 to 30 characters: letters a–z, digits, and . _ - (starting with a letter or digit).")
-            )
-        if db.session.scalar(db.select(User.id).where(User.username == username)):
+        super().validate_username(field)
+        if field.data and db.session.scalar(db.select(User.id).where(User.username == field.data)):
             raise ValidationError(_l("This username is taken."))
-        field.data = username
 
     def validate_village_code(self, field) -> None:
         if get_region(field.data, level=VILLAGE) is None:

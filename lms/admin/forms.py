@@ -9,13 +9,12 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.access import ROLES
-from lms.accounts.forms import USERNAME, valid_name, valid_password
-from lms.accounts.operations import normalize_phone, normalize_username
+from lms.accounts.forms import SignInWays, valid_name, valid_password
 
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-class UserForm(FlaskForm):
+class UserForm(SignInWays, FlaskForm):
     """An account as the admin sees it."""
 
     name = StringField(
@@ -25,12 +24,6 @@ class UserForm(FlaskForm):
             Length(max=80, message=_l("At most 80 characters.")),
             valid_name,
         ],
-    )
-    username = StringField(
-        _l("Username"), validators=[Optional(), Length(max=30, message=_l("At most 30 characters."))]
-    )
-    phone = StringField(
-        _l("Mobile number"), validators=[Optional(), Length(max=24, message=_l("At most 24 characters."))]
     )
     role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in ROLES])
     office_id = SelectField(_l("Office (for officers)"), coerce=int, validators=[Optional()])
@@ -43,29 +36,6 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(min=8, max=128, message=_l("Between 8 and 128 characters.")), valid_password],
     )
     is_disabled = BooleanField(_l("Account disabled"))
-
-    def validate(self, extra_validators=None) -> bool:
-        """Check the fields, then that at least one way to sign in was given."""
-        valid = super().validate(extra_validators)
-        if not (self.phone.data or self.username.data) and not self.username.errors:
-            self.username.errors.append(_l("Give a mobile number or a username."))
-            valid = False
-        return valid
-
-    def validate_username(self, field) -> None:
-        if field.data:
-            field.data = normalize_username(field.data)
-            if not USERNAME.match(field.data):
-                raise ValidationError(
-                    _l("3 to 30 characters: letters a–z, digits, and . _ - (starting with a letter or digit).")
-                )
-
-    def validate_phone(self, field) -> None:
-        if field.data:
-            phone = normalize_phone(field.data)
-            if phone is None:
-                raise ValidationError(_l("This is not an Indonesian mobile number (for example 0812 3456 7890)."))
-            field.data = phone
 
 
 class OfficeForm(FlaskForm):

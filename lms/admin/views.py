@@ -90,18 +90,20 @@ def edit_user(user_id: int | None = None):
 def leader_villages(user_id: int):
     """Add or remove a village a leader leads."""
     user = _get_or_404(User, user_id)
+    _add_or_remove(operations.add_led_village, operations.remove_led_village, user)
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+def _add_or_remove(add, remove, owner) -> None:
+    """Add the posted region code to an owner's list or remove it, and tell the admin how it went."""
     code = request.form.get("code", "")[:13]
     try:
-        if request.form.get("action") == "remove":
-            operations.remove_led_village(user, code)
-        else:
-            operations.add_led_village(user, code)
+        (remove if request.form.get("action") == "remove" else add)(owner, code)
     except operations.AdminError as error:
         flash(str(ERRORS[str(error)]), "error")
     else:
         db.session.commit()
         flash(_("Saved."), "success")
-    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.get("/kantor")
@@ -141,17 +143,7 @@ def edit_office(office_id: int | None = None):
 def office_regions(office_id: int):
     """Add or remove a regency or city from an office's area."""
     office = _get_or_404(Office, office_id)
-    code = request.form.get("code", "")[:13]
-    try:
-        if request.form.get("action") == "remove":
-            operations.remove_office_region(office, code)
-        else:
-            operations.add_office_region(office, code)
-    except operations.AdminError as error:
-        flash(str(ERRORS[str(error)]), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
+    _add_or_remove(operations.add_office_region, operations.remove_office_region, office)
     return redirect(url_for("admin.edit_office", office_id=office.id))
 
 

@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config, config_for_environment
 from lms import access, commands, demo, i18n, jobs
@@ -22,12 +23,14 @@ BLUEPRINTS = (
     "outreach",
     "reports",
     "certificates",
+    "evaluation",
 )
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
     """Create the application with a configuration class (default: chosen by APP_ENV)."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseIntegerConverter  # before any route is added
     app.config.from_object(config or config_for_environment())
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -54,6 +57,13 @@ def create_app(config: type[Config] | None = None) -> Flask:
     demo.init_app(app)
     app.before_request(access.enforce_access)
     return app
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """An id or number in an address, at most what a 32-bit database integer holds: larger ones are not found."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _instance_secret_key(instance_dir: Path) -> str:

@@ -27,6 +27,7 @@ DOMAINS = (
     "outreach",
     "reports",
     "community",
+    "evaluation",
 )
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 PACKAGE_DIR = Path(__file__).resolve().parent

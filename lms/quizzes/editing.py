@@ -46,7 +46,7 @@ def get_or_create_quiz(course: Course) -> Quiz:
 
 def save_settings(quiz: Quiz, data: dict) -> None:
     """Change how a quiz is taken; attempts already started keep their questions and deadline."""
-    for name in ("pass_mark", "questions_per_attempt", "max_attempts", "time_limit_minutes", "review"):
+    for name in ("pass_mark", "questions_per_attempt", "max_attempts", "time_limit_minutes", "review", "has_pretest"):
         if getattr(quiz, name) != data[name]:
             setattr(quiz, name, data[name])
     db.session.flush()

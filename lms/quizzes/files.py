@@ -151,6 +151,10 @@ def read_quiz(course: Course, data: Mapping, path: Path) -> tuple[dict, list[Que
     if review not in REVIEW_POLICIES:
         raise CourseFileError(path, f"'review' must be one of {', '.join(REVIEW_POLICIES)}", data.line_of("review"))
     settings["review"] = review
+    pretest = data.get("pretest", False)
+    if not isinstance(pretest, bool):
+        raise CourseFileError(path, "'pretest' must be true or false", data.line_of("pretest"))
+    settings["has_pretest"] = pretest
     if settings["pass_mark"] < 1:
         raise CourseFileError(path, "'pass_mark' must be at least 1", data.line_of("pass_mark"))
     raw_questions = data.get("questions") or []
@@ -280,6 +284,7 @@ def dump(course: Course) -> dict | None:
         return None
     data: dict = {name: getattr(quiz, name) for name, _, _ in SETTINGS}
     data["review"] = quiz.review
+    data["pretest"] = quiz.has_pretest
     data["questions"] = []
     for question in quiz.current_questions:
         order = language_order(course, question.languages)

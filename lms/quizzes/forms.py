@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, FormField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, SelectField, TextAreaField
 from wtforms import Form as SubForm
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from lms.courses.forms import WholeNumberField, WholeNumberRange
 from lms.quizzes.grading import QUESTION_TYPES
 from lms.quizzes.models import REVIEW_POLICIES
 
@@ -21,11 +22,11 @@ REVIEW_LABELS = {
 
 
 def _number(label, largest: int, hint_message):
-    return IntegerField(
+    return WholeNumberField(
         label,
         validators=[
             InputRequired(message=_l("Please write a whole number.")),
-            NumberRange(min=0, max=largest, message=hint_message),
+            WholeNumberRange(min=0, max=largest, message=hint_message),
         ],
     )
 
@@ -33,11 +34,11 @@ def _number(label, largest: int, hint_message):
 class QuizSettingsForm(FlaskForm):
     """How a quiz is taken."""
 
-    pass_mark = IntegerField(
+    pass_mark = WholeNumberField(
         _l("Pass mark (%)"),
         validators=[
             InputRequired(message=_l("Please write a whole number.")),
-            NumberRange(min=1, max=100, message=_l("From 1 to 100.")),
+            WholeNumberRange(min=1, max=100, message=_l("From 1 to 100.")),
         ],
     )
     questions_per_attempt = _number(_l("Questions per attempt (0 = the whole pool)"), 500, _l("From 0 to 500."))
@@ -47,6 +48,7 @@ class QuizSettingsForm(FlaskForm):
         _l("Show the correct answers and explanations"),
         choices=[SelectChoice(policy, REVIEW_LABELS[policy]) for policy in REVIEW_POLICIES],
     )
+    has_pretest = BooleanField(_l("Offer a pre-test before the first lesson (to measure what residents learn)"))
 
 
 class OptionForm(SubForm):

@@ -35,6 +35,8 @@ class Quiz(db.Model):
     time_limit_minutes: Mapped[int] = mapped_column(default=0)
     #: When correct answers and explanations are shown: always, after_pass or never.
     review: Mapped[str] = mapped_column(String(12), default=AFTER_PASS)
+    #: Residents may take the pool once before the first lesson (a pre-test), so the office can measure the gain.
+    has_pretest: Mapped[bool] = mapped_column(default=False)
     #: Hash of the quiz.yml content last imported, so an unchanged file leaves web edits alone.
     imported_hash: Mapped[str | None] = mapped_column(String(64))
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -182,7 +184,10 @@ class Attempt(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: 1 for a resident's first attempt at this quiz, 2 for the next…; unique, so a double start makes one.
+    #: A pre-test is number 0, so a resident has at most one.
     number: Mapped[int]
+    #: Taken before the lessons to measure what was learned: never passes, never counts toward attempts or completion.
+    is_pretest: Mapped[bool] = mapped_column(default=False)
     started_dt: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the time limit runs out; None without a limit.
     deadline_dt: Mapped[datetime | None]

@@ -74,12 +74,41 @@ def find_attempt(slug: str, attempt_id: int, user_id: int, *, for_update: bool =
 
 
 def attempts_of(quiz: Quiz, user_id: int) -> list[Attempt]:
-    """Return a resident's attempts at a quiz, first to last."""
+    """Return a resident's attempts at a quiz, first to last (the pre-test is not one of them)."""
     return list(
         db.session.scalars(
-            select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id).order_by(Attempt.number)
+            select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id, Attempt.is_pretest.is_(False))
+            .order_by(Attempt.number)
         )
     )
+
+
+def pretest_of(quiz: Quiz, user_id: int) -> Attempt | None:
+    """Return a resident's pre-test at a quiz, open or finished, if they started one."""
+    return db.session.scalar(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id, Attempt.is_pretest)
+    )
+
+
+def pretest_invitation(course_id: int, user_id: int) -> str | None:
+    """Tell whether a resident is invited to a course's pre-test (one query): "start", "continue" or None.
+
+    Invited while the quiz has a pre-test and the resident has made no attempt at it yet.
+    """
+    rows = db.session.execute(
+        select(Attempt.is_pretest, Attempt.finished_dt)
+        .select_from(Quiz)
+        .outerjoin(Attempt, (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == user_id))
+        .where(Quiz.course_id == course_id, Quiz.has_pretest)
+    ).all()
+    if not rows:
+        return None
+    if rows == [(None, None)]:
+        return "start"
+    if len(rows) == 1 and rows[0].is_pretest and rows[0].finished_dt is None:
+        return "continue"
+    return None
 
 
 def has_passed(user_id: int, course_id: int) -> bool:
@@ -131,7 +160,7 @@ def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
 
 def shows_answers(quiz: Quiz, attempt: Attempt, attempts: list[Attempt]) -> bool:
     """Tell whether a finished attempt's review may show the correct options and the explanations."""
-    if attempt.is_open or quiz.review == NEVER:
+    if attempt.is_open or attempt.is_pretest or quiz.review == NEVER:  # a pre-test must not teach the quiz
         return False
     if quiz.review == ALWAYS:
         return True
@@ -159,6 +188,24 @@ def usable_questions(quiz: Quiz) -> list[Question]:
     return usable
 
 
+def start_pretest(quiz: Quiz, user_id: int, now: datetime | None = None, seed: int | None = None) -> Attempt:
+    """Start a resident's pre-test (once, before any attempt), or return it while it is open.
+
+    Drawn from the same pool as the quiz, without a time limit; it never passes, so it counts
+    toward no attempt limit, completion or certificate.
+    """
+    if not quiz.has_pretest:
+        raise QuizError("no_pretest")
+    pretest = pretest_of(quiz, user_id)
+    if pretest is not None:
+        if pretest.is_open:
+            return pretest
+        raise QuizError("pretest_taken")
+    if attempts_of(quiz, user_id):
+        raise QuizError("pretest_too_late")
+    return _draw_attempt(quiz, user_id, 0, now or utcnow(), seed, is_pretest=True)
+
+
 def start_attempt(quiz: Quiz, user_id: int, now: datetime | None = None, seed: int | None = None) -> Attempt:
     """Start a resident's next attempt, or return the open one; a double start makes one attempt."""
     now = now or utcnow()
@@ -169,6 +216,17 @@ def start_attempt(quiz: Quiz, user_id: int, now: datetime | None = None, seed: i
         raise QuizError("passed")
     if state.attempts_left == 0:
         raise QuizError("no_attempts_left")
+    if quiz.has_pretest:  # a pre-test left open is ended now: taken after the quiz began, it would measure nothing
+        pretest = pretest_of(quiz, user_id)
+        if pretest is not None and pretest.is_open:
+            finish_attempt(pretest, now=now, is_expired=True)  # not submitted: the gain leaves it out
+    return _draw_attempt(quiz, user_id, len(state.attempts) + 1, now, seed)
+
+
+def _draw_attempt(
+    quiz: Quiz, user_id: int, number: int, now: datetime, seed: int | None, *, is_pretest: bool = False
+) -> Attempt:
+    """Draw an attempt's questions and store it with its blank answers; a double start resumes the first."""
     pool = [
         PoolQuestion(q.id, q.type, q.lesson_id, tuple(option.key for option in q.options))
         for q in usable_questions(quiz)
@@ -179,9 +237,12 @@ def start_attempt(quiz: Quiz, user_id: int, now: datetime | None = None, seed: i
     attempt = Attempt(
         quiz_id=quiz.id,
         user_id=user_id,
-        number=len(state.attempts) + 1,
+        number=number,
+        is_pretest=is_pretest,
         started_dt=now,
-        deadline_dt=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+        deadline_dt=now + timedelta(minutes=quiz.time_limit_minutes)
+        if quiz.time_limit_minutes and not is_pretest
+        else None,
         max_score=len(draw),
     )
     try:
@@ -197,9 +258,16 @@ def start_attempt(quiz: Quiz, user_id: int, now: datetime | None = None, seed: i
     except IntegrityError:
         # Another request started the same attempt a moment ago (a double tap): resume that one.
         attempt = db.session.scalar(
-            select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id, Attempt.finished_dt.is_(None))
+            select(Attempt).where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.user_id == user_id,
+                Attempt.finished_dt.is_(None),
+                Attempt.is_pretest.is_(is_pretest),
+            )
         )
         if attempt is None:
+            if is_pretest:
+                raise QuizError("pretest_taken") from None
             raise QuizError("no_attempts_left") from None
     return attempt
 
@@ -316,7 +384,8 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str 
         "is_expired": is_expired,
         "submit_token": token,
     }
-    values["is_passed"] = bool(points) and values["score"] * 100 >= attempt.quiz.pass_mark * len(points) - 1e-9
+    passes = bool(points) and values["score"] * 100 >= attempt.quiz.pass_mark * len(points) - 1e-9
+    values["is_passed"] = passes and not attempt.is_pretest  # a pre-test measures; it never passes the course
     closed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.finished_dt.is_(None))

@@ -54,7 +54,7 @@ def item_statistics(quiz: Quiz, village_code: str | None = None) -> list[Questio
     statement = (
         select(Answer.question_id, Answer.selected, Answer.points)
         .join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(Attempt.quiz_id == quiz.id, Attempt.finished_dt.is_not(None))
+        .where(Attempt.quiz_id == quiz.id, Attempt.finished_dt.is_not(None), Attempt.is_pretest.is_(False))
     )
     if village_code:
         statement = statement.join(User, User.id == Attempt.user_id).where(User.village_code == village_code)
@@ -89,7 +89,7 @@ def villages_with_attempts(quiz: Quiz) -> list[tuple[Region, int]]:
         .options(noload(Region.parent))  # grouped by village: PostgreSQL refuses the parents' joined columns
         .join(User, User.village_code == Region.code)
         .join(Attempt, Attempt.user_id == User.id)
-        .where(Attempt.quiz_id == quiz.id, Attempt.finished_dt.is_not(None))
+        .where(Attempt.quiz_id == quiz.id, Attempt.finished_dt.is_not(None), Attempt.is_pretest.is_(False))
         .group_by(Region.code)
         .order_by(Region.name)
     ).all()

@@ -28,6 +28,9 @@ ERRORS = {
     "one_choice": _l("Please choose only one answer."),
     "invalid_sequence": _l("Please reload the page and answer again."),
     "invalid_request": _l("Please reload the page and answer again."),
+    "no_pretest": _l("This course has no pre-test."),
+    "pretest_taken": _l("You have taken the pre-test already."),
+    "pretest_too_late": _l("The pre-test is taken before the quiz; you have started the quiz already."),
 }
 FINISHED = _l("This attempt was already submitted, so nothing was changed. Here is its result.")
 EXPIRED = _l("The time for this attempt ran out. The answers saved before the end were graded.")
@@ -37,6 +40,14 @@ def init_app(app) -> None:
     """Import and export each course's quiz.yml with the course folders; give templates the course link."""
     register_course_file(files.FILENAME, files.load, files.dump)
     app.jinja_env.globals["quiz_course_url"] = course_url
+    app.jinja_env.globals["pretest_invitation"] = pretest_invitation
+
+
+def pretest_invitation(course_id: int) -> str | None:
+    """Tell a course page whether to invite the signed-in learner to the pre-test ("start", "continue" or None)."""
+    if not current_user.is_authenticated or current_user.role not in LEARNERS:
+        return None
+    return operations.pretest_invitation(course_id, current_user.id)
 
 
 def course_url(slug: str) -> str:
@@ -108,6 +119,32 @@ def take(slug: str):
     return render_template("quizzes/take.html", state=state, pool_size=pool_size, **_page_context(quiz, chain))
 
 
+@bp.route("/kursus/<slug>/pra-tes", methods=["GET", "POST"])
+@allow(*LEARNERS)
+def pretest(slug: str):
+    """Explain the pre-test and start it on POST (or resume it); it shows what one knows before the lessons."""
+    quiz = _quiz_or_404(slug)
+    if not quiz.has_pretest:
+        abort(404)
+    if request.method == "POST":
+        try:
+            attempt = operations.start_pretest(quiz, current_user.id)
+        except operations.QuizError as error:
+            db.session.rollback()
+            flash(ERRORS[str(error)], "error")
+            return redirect(url_for("quizzes.pretest", slug=slug), 303)
+        attempt_id = attempt.id
+        db.session.commit()
+        return redirect(url_for("quizzes.question", slug=slug, attempt_id=attempt_id, number=1), 303)
+    chain = language_chain(content_language(), quiz.course)
+    taken = operations.pretest_of(quiz, current_user.id)
+    too_late = taken is None and bool(operations.attempts_of(quiz, current_user.id))
+    pool_size = len(operations.usable_questions(quiz))
+    return render_template(
+        "quizzes/pretest.html", taken=taken, too_late=too_late, pool_size=pool_size, **_page_context(quiz, chain)
+    )
+
+
 @bp.get("/kursus/<slug>/kuis/<int:attempt_id>/<int:number>")
 @allow(*LEARNERS)
 def question(slug: str, attempt_id: int, number: int):
@@ -162,13 +199,20 @@ def _parse_save():
         values = [position, sequence, *choices]
         if not all(isinstance(value, int) and not isinstance(value, bool) for value in values):
             raise operations.QuizError("invalid_request")
-        return position, choices, sequence
+        return _bounded(position, choices, sequence)
     try:
         position = int(request.form.get("position", ""))
         sequence = int(request.form.get("sequence", ""))
         choices = [int(value) for value in request.form.getlist("choice")]
     except ValueError:
         raise operations.QuizError("invalid_request") from None
+    return _bounded(position, choices, sequence)
+
+
+def _bounded(position: int, choices: list[int], sequence: int) -> tuple[int, list[int], int]:
+    """Refuse numbers beyond what the database holds: such a save comes from a forged or broken page."""
+    if any(abs(value) > operations.MAX_SEQUENCE for value in (position, sequence, *choices)):
+        raise operations.QuizError("invalid_request")
     return position, choices, sequence
 
 
@@ -291,6 +335,9 @@ def result(slug: str, attempt_id: int):
         number = _first_unanswered(attempt)
         return redirect(url_for("quizzes.question", slug=slug, attempt_id=attempt.id, number=number))
     quiz = attempt.quiz
+    if attempt.is_pretest:  # the score only: the questions' review would teach the quiz
+        chain = language_chain(content_language(), quiz.course)
+        return render_template("quizzes/pretest_result.html", attempt=attempt, **_page_context(quiz, chain))
     state = operations.standing(quiz, current_user.id)
     if state.finished_now:
         db.session.commit()

@@ -1,0 +1,1 @@
+"""Feedback, knowledge gain and the office's programme evaluation."""

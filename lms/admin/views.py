@@ -53,7 +53,7 @@ def users():
     """List accounts, searchable by name, username or number, filterable by role."""
     query = request.args.get("q", "")[:80]
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)  # the database holds no larger offset
     found, total = operations.find_users(query, role, page)
     return render_template("admin/users.html", users=found, total=total, query=query, role=role, page=page)
 

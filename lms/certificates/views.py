@@ -353,7 +353,7 @@ def _area_filter(query):
 def index():
     """List the certificates of the officer's area, searchable by serial or name."""
     text = request.args.get("q", "").strip()[:80]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)  # the database holds no larger offset
     query = _area_filter(select(models.Certificate).join(User, User.id == models.Certificate.user_id))
     if text:
         serial = operations.normalize_serial(text)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from lms.courses.files import SLUG
 
@@ -21,6 +21,29 @@ TITLE_VALIDATORS = [
 MAX_BODY = 100_000
 
 
+class WholeNumberField(IntegerField):
+    """A whole number typed by a person: text that is not one leaves no number, so the range's message explains."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None  # wtforms' own message is English only; the field's validators say what to write
+
+
+class WholeNumberRange(NumberRange):
+    """Refuse a number outside a range, whatever its size (wtforms' own turns it into a float, which overflows)."""
+
+    def __call__(self, form, field):
+        number = field.data
+        if (
+            number is None
+            or (self.min is not None and number < self.min)
+            or (self.max is not None and number > self.max)
+        ):
+            raise ValidationError(self.message)
+
+
 class NewCourseForm(FlaskForm):
     """The first things a new course needs: its address, its language and a title."""
 
@@ -34,26 +57,26 @@ class CourseForm(FlaskForm):
 
     slug = StringField(_l("Address name (slug)"), validators=SLUG_VALIDATORS)
     source_language = SelectField(_l("Language translations are made from"))
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Place in the catalogue"),
         validators=[
             DataRequired(message=_l("Please give a number.")),
-            NumberRange(min=1, max=10_000, message=_l("From 1 to 10000.")),
+            WholeNumberRange(min=1, max=10_000, message=_l("From 1 to 10000.")),
         ],
     )
-    estimated_minutes = IntegerField(
+    estimated_minutes = WholeNumberField(
         _l("Time to complete (minutes)"),
-        validators=[Optional(), NumberRange(min=0, max=10_000, message=_l("From 0 to 10000."))],
+        validators=[Optional(), WholeNumberRange(min=0, max=10_000, message=_l("From 0 to 10000."))],
     )
-    lessons_to_read = IntegerField(
+    lessons_to_read = WholeNumberField(
         _l("Lessons to read for completion"),
-        validators=[Optional(), NumberRange(min=0, max=1000, message=_l("From 0 to 1000."))],
+        validators=[Optional(), WholeNumberRange(min=0, max=1000, message=_l("From 0 to 1000."))],
     )
-    video_percent = IntegerField(
+    video_percent = WholeNumberField(
         _l("Share of each video to watch (%)"),
         validators=[
             DataRequired(message=_l("Please give a number.")),
-            NumberRange(min=1, max=100, message=_l("From 1 to 100.")),
+            WholeNumberRange(min=1, max=100, message=_l("From 1 to 100.")),
         ],
     )
     is_quiz_required = BooleanField(_l("The quiz must be passed"))
@@ -101,9 +124,9 @@ class LessonForm(FlaskForm):
             Length(max=MAX_BODY, message=_l("At most 100,000 characters.")),
         ],
     )
-    minutes = IntegerField(
+    minutes = WholeNumberField(
         _l("Reading time (minutes)"),
-        validators=[Optional(), NumberRange(min=1, max=240, message=_l("From 1 to 240."))],
+        validators=[Optional(), WholeNumberRange(min=1, max=240, message=_l("From 1 to 240."))],
     )
     preview = SubmitField(_l("Preview"))
     save = SubmitField(_l("Save draft"))

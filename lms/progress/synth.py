@@ -428,6 +428,12 @@ def _attempts(rng, rows: Inserter, user_id: int, quiz: QuizShape, moment, now) -
     return False, moment
 
 
+def refresh_statistics() -> None:
+    """Let the database planner know the tables' new sizes (bulk copies leave its statistics stale for a while)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
 @click.command("synth")
 @click.option("--villages", type=click.IntRange(min=1), default=20, help="Villages to populate.")
 @click.option(
@@ -439,6 +445,7 @@ def synth_command(villages: int, residents: int, seed: int) -> None:
     """Generate a synthetic population of villages, leaders and learning residents (for load and scale tests)."""
     result = synthesize(villages, residents, seed)
     db.session.commit()
+    refresh_statistics()
     for name, count in sorted(result.counts.items()):
         click.echo(f"{name}: {count}")
     if result.added_regencies:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import case, false, func, literal, or_, select
 
 from lms.access import ADMIN, RESIDENT
 from lms.accounts.models import User
@@ -105,25 +105,21 @@ def rollup(area: list[str] | None, region: Region | None, course_id: int | None 
     """Count residents, enrolled, completed and certified residents in each child region (two queries).
 
     One pass over the area's residents, grouped by the code prefix of the child level; whether each
-    resident is enrolled, completed or certified is a semi-join on a set the database hashes once.
+    resident is enrolled, completed or certified is an EXISTS probe of the (user_id, …) index of each
+    table, so the cost follows the area's residents, never the size of the whole country's tables.
     """
     level, children = child_regions(area, region)
     group = func.substr(User.village_code, 1, PREFIX_LENGTH[level]).label("code")
 
-    def share(user_ids) -> object:
-        return func.sum(case((User.id.in_(user_ids), 1), else_=0))
+    def share(model, *conditions) -> object:
+        on_course = [model.course_id == course_id] if course_id else []
+        found = select(literal(1)).where(model.user_id == User.id, *on_course, *conditions).exists()
+        return func.sum(case((found, 1), else_=0))
 
-    on_course = (lambda column: [column == course_id]) if course_id else (lambda column: [])
-    columns = [
-        func.count(User.id),
-        share(select(Enrolment.user_id).where(*on_course(Enrolment.course_id))),
-        share(select(CourseCompletion.user_id).where(*on_course(CourseCompletion.course_id))),
-    ]
+    columns = [func.count(User.id), share(Enrolment), share(CourseCompletion)]
     model = certificate_model()
     if model is not None:
-        columns.append(
-            share(select(model.user_id).where(valid_certificates_condition(model), *on_course(model.course_id)))
-        )
+        columns.append(share(model, valid_certificates_condition(model)))
     statement = (
         select(group, *columns)
         .where(User.role == RESIDENT, ~User.is_deleted, User.village_code.is_not(None))

@@ -1,0 +1,110 @@
+"""The scale pages in process: the village dashboard and the regency reports on a synthetic population.
+
+Runs the app with Flask's test client (production configuration) against DATABASE_URL, which
+`flask setup` and `flask demo synth --villages 840 --residents 84000` must have filled (1/100 of a
+national rollout), signs in as the demo leader and officer, and times N requests of each page:
+wall-clock median and p95, CPU milliseconds per request (time.process_time, barely moved by other
+work on a busy machine), SQL statements per request and the database time of the slowest ones.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/scale_pg .venv/bin/python bench/scale.py [--requests 50]
+
+Prints `SCALE <page> p50 <ms> p95 <ms> cpu <ms> statements <n> sql <ms>` per page; --statements lists
+each page's statements with their time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADERS = {"Accept-Encoding": "br, gzip", "Accept-Language": "id-ID,id", "Referer": "https://localhost/"}
+#: page name -> (user, path)
+PAGES = {
+    "village_dashboard": ("kades1", "/desa"),
+    "regency_report": ("petugas1", "/laporan?region=16.72"),
+    "largest_regency_report": ("petugas1", "/laporan?region=16.04"),
+    "office_report": ("petugas1", "/laporan"),
+    "village_report": ("petugas1", "/laporan?region=16.72.01.1018"),
+}
+
+
+def sign_in(app, username: str):
+    client = app.test_client()
+    form = client.get("/akun/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    password = os.environ.get("DEMO_PASSWORD", "kelas-imigrasi-demo")
+    fields = {"identifier": username, "password": password, "csrf_token": token}
+    answer = client.post("/akun/masuk", data=fields, headers=HEADERS)
+    if answer.status_code != 302:
+        raise SystemExit(f"signing in as {username} answered {answer.status_code}: run `flask setup` first")
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50, help="requests per page")
+    parser.add_argument("--statements", action="store_true", help="list each page's statements with their time")
+    parser.add_argument("pages", nargs="*", default=list(PAGES), help="pages to measure")
+    arguments = parser.parse_args()
+    for name, value in {
+        "APP_ENV": "production",
+        "SESSION_COOKIE_SECURE": "0",
+        "HSTS_ENABLED": "0",
+        "RATELIMIT_ENABLED": "0",
+        "JOBS_BACKEND": "immediate",
+    }.items():
+        os.environ.setdefault(name, value)
+    sys.path.insert(0, str(ROOT))
+
+    from sqlalchemy import event
+
+    from lms import create_app
+    from lms.extensions import db
+
+    app = create_app()
+    timings: list[tuple[float, str]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        timings.append((time.perf_counter() - conn.info.pop("started"), statement))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+    clients = {}
+    for page in arguments.pages:
+        user, path = PAGES[page]
+        client = clients.get(user) or clients.setdefault(user, sign_in(app, user))
+        assert client.get(path, headers=HEADERS).status_code == 200, path  # warm
+        walls, cpus, counts, sql = [], [], [], []
+        for _ in range(arguments.requests):
+            timings.clear()
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(path, headers=HEADERS)
+            cpus.append(time.process_time() - cpu)
+            walls.append(time.perf_counter() - wall)
+            assert response.status_code == 200, (path, response.status_code)
+            counts.append(len(timings))
+            sql.append(sum(seconds for seconds, _ in timings))
+        p95 = statistics.quantiles(walls, n=20)[-1] if len(walls) > 1 else walls[0]
+        print(
+            f"SCALE {page} p50 {1000 * statistics.median(walls):.1f} p95 {1000 * p95:.1f} "
+            f"cpu {1000 * statistics.median(cpus):.1f} statements {max(counts)} "
+            f"sql {1000 * statistics.median(sql):.1f} ms",
+            flush=True,
+        )
+        if arguments.statements:
+            for seconds, statement in sorted(timings, reverse=True)[:8]:
+                print(f"  {1000 * seconds:7.1f} ms  {' '.join(statement.split())[:300]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,8 @@
 import datetime
 import re
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -211,6 +213,28 @@ def test_bulk_print_has_a_page_per_certificate_and_reports_progress(tmp_path, cr
     text = pdf_text(path)
     assert all(f"Warga Desa Nomor {number}\n" in text for number in range(1, 21))
     print(f"20 certificates: {len(pdf)} bytes")
+
+
+def test_certificates_drawn_at_the_same_time_each_carry_their_own_holder(tmp_path, ring, create_context):
+    names = [f"Peserta Serentak {number}" for number in range(4)]
+    contexts = [create_context(holder_name=name) for name in names]
+    barrier = threading.Barrier(len(contexts))
+
+    def draw(context: dict) -> bytes:
+        barrier.wait()
+        return render_certificate_pdf(context)
+
+    with ThreadPoolExecutor(max_workers=len(contexts)) as pool:
+        pdfs = list(pool.map(draw, contexts))
+
+    for number, (name, pdf) in enumerate(zip(names, pdfs, strict=True)):
+        path = tmp_path / f"{number}.pdf"
+        path.write_bytes(pdf)
+        assert f"{name}\n" in pdf_text(path)
+        scans = tmp_path / str(number)
+        scans.mkdir()
+        (barcode,) = scan_qr_codes(path, scans)
+        assert verify_token(ring, barcode.text.removeprefix(VERIFY_URL)).holder_name == name
 
 
 def test_empty_bulk_is_refused():

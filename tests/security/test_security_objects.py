@@ -93,6 +93,13 @@ def test_pages_without_ids_show_no_other_partys_data(app, world, party_clients, 
 GET_WITH_VARIABLES = [route for route in WITH_VARIABLES if "GET" in route[2]]
 #: Pages that fail for the very people entitled to them, per endpoint (colleagues' bugs).
 KNOWN_ERRORS: dict[str, str] = {}
+#: Pages the world's records cannot open even for their owners, so the refusals above prove less there.
+UNREACHED = {
+    "courses.diff": "needs two versions named in its query string (?dari=…&ke=…)",
+    "media.file": "the world's videos have no transcoded files (scripts/security/faults.py transcodes a real one)",
+    "media.track": "the world's videos have no captions",
+    "media.transcript": "the world's videos have no captions",
+}
 
 
 @pytest.mark.parametrize(
@@ -120,3 +127,5 @@ def test_owners_open_their_own_records(app, world, party_clients, rule, endpoint
                 statuses.append(response.status_code)
     if not statuses:
         pytest.skip(f"no record of the world fills {rule}")
+    if endpoint not in UNREACHED:
+        assert any(status < 400 for status in statuses), f"nobody entitled opens {rule}: {statuses}"

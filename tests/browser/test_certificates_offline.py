@@ -13,6 +13,25 @@ from lms.extensions import db
 
 pytestmark = pytest.mark.browser
 
+FALLBACK_SCRIPT = "/static/js/vendor/nacl-fast.min.js"
+#: Makes the page's WebCrypto refuse Ed25519, as on Android WebViews before Chrome 137.
+WITHOUT_WEBCRYPTO_ED25519 = """
+(() => {
+  const subtle = window.crypto && window.crypto.subtle;
+  if (!subtle) return;
+  const importKey = subtle.importKey.bind(subtle);
+  window.__ed25519Refused = 0;
+  subtle.importKey = (format, keyData, algorithm, ...rest) => {
+    const name = typeof algorithm === "string" ? algorithm : algorithm && algorithm.name;
+    if (String(name).toLowerCase() === "ed25519") {
+      window.__ed25519Refused += 1;
+      return Promise.reject(new DOMException("Unrecognized name.", "NotSupportedError"));
+    }
+    return importKey(format, keyData, algorithm, ...rest);
+  };
+})();
+"""
+
 
 def assert_accessible(page):
     """Fail on any serious or critical accessibility violation of the page."""
@@ -76,6 +95,7 @@ def test_offline_checker_verifies_the_signature_without_a_connection(
     assert_accessible(page)
 
     assert "/verify/sw.js" in requests_seen  # the recorder sees what reaches the server
+    assert FALLBACK_SCRIPT not in requests_seen  # a browser with WebCrypto Ed25519 does not fetch the fallback
     context.set_offline(True)
     requests_seen.clear()
     try:
@@ -96,6 +116,45 @@ def test_offline_checker_verifies_the_signature_without_a_connection(
         page.get_by_role("button", name="Periksa", exact=True).click()
         expect(result.get_by_role("heading", name="Tanda tangan tidak sah")).to_be_visible()
         expect(result).not_to_contain_text("Siti Aminah")
+        assert requests_seen == []
+    finally:
+        context.set_offline(False)
+
+
+def check_offline(page, text: str):
+    page.get_by_label("Nomor seri atau alamat dari kode QR").fill(text)
+    page.get_by_role("button", name="Periksa", exact=True).click()
+    return page.locator("#offline-result")
+
+
+def test_old_webview_without_webcrypto_ed25519_checks_offline_with_the_fallback(
+    page, context, live_server, certificate, requests_seen
+):
+    serial, token = certificate
+    page.add_init_script(WITHOUT_WEBCRYPTO_ED25519)
+    page.goto(live_server + "/verify/offline")
+    expect(page.get_by_text("Halaman ini siap dipakai tanpa internet.")).to_be_visible()
+    assert FALLBACK_SCRIPT in requests_seen
+    page.reload()  # now under the service worker, which keeps the fallback for offline use
+    expect(page.get_by_text("Halaman ini siap dipakai tanpa internet.")).to_be_visible()
+
+    context.set_offline(True)
+    requests_seen.clear()
+    try:
+        page.reload()
+        result = check_offline(page, f"https://belajar.imigrasi.go.id/v/{token}")
+        expect(result.get_by_role("heading", name="Tanda tangan sah")).to_be_visible()
+        expect(result).to_contain_text("Siti Aminah")
+        expect(result).to_contain_text(serial)
+        assert page.evaluate("typeof window.nacl.sign.detached.verify") == "function"
+        assert page.evaluate("window.__ed25519Refused") >= 1  # WebCrypto was asked and refused
+
+        result = check_offline(page, tamper(token))
+        expect(result.get_by_role("heading", name="Tanda tangan tidak sah")).to_be_visible()
+        expect(result).not_to_contain_text("Siti Aminah")
+        signature_flipped = token[:-3] + ("B" if token[-3] == "A" else "A") + token[-2:]
+        result = check_offline(page, signature_flipped)
+        expect(result.get_by_role("heading", name="Tanda tangan tidak sah")).to_be_visible()
         assert requests_seen == []
     finally:
         context.set_offline(False)

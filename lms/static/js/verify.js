@@ -1,6 +1,8 @@
 // Offline certificate check: keeps the page cached by a service worker, verifies the QR code's
-// Ed25519 signature with WebCrypto against the published keys, and reads the revocation list.
-// Without this script (or WebCrypto's Ed25519) the form is checked online by the server.
+// Ed25519 signature against the published keys, and reads the revocation list. Signatures are
+// checked with WebCrypto where it has Ed25519 (Chrome 137+), else with TweetNaCl.js, which the page
+// loads only then (older Android WebViews, pages served without HTTPS). Written for old WebViews:
+// ES5 with Promise, fetch and typed arrays. Without this script the server checks the form online.
 (function () {
   "use strict";
   var form = document.getElementById("offline-check");
@@ -14,6 +16,8 @@
   var video = document.getElementById("scan-video");
   var lang = document.documentElement.lang || "id";
   var keys = null, revoked = null;
+  // RFC 8032's first test public key: importing it shows whether WebCrypto knows Ed25519.
+  var PROBE_KEY = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(data.serviceWorker, { scope: data.scope }).catch(function () {});
@@ -36,22 +40,69 @@
       revoked = {};
       (list.revoked || []).forEach(function (entry) { revoked[entry.serial] = entry; });
       var when = new Date(list.updated);
-      var text = isNaN(when) ? list.updated : new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }).format(when);
+      var text = isNaN(when) ? list.updated : new Intl.DateTimeFormat(lang, {
+        year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit"
+      }).format(when);
       updated.textContent = data.textUpdated.replace("{when}", text);
     }).catch(function () { updated.textContent = data.textNoList; })
   ]);
 
+  function binaryBytes(binary) {
+    var array = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) array[i] = binary.charCodeAt(i);
+    return array;
+  }
+
   function bytes(text) {
     if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
-    var binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
-    return Uint8Array.from(binary, function (c) { return c.charCodeAt(0); });
+    return binaryBytes(atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4)));
   }
 
   function base64url(array) {
     var binary = "";
-    array.forEach(function (b) { binary += String.fromCharCode(b); });
+    for (var i = 0; i < array.length; i++) binary += String.fromCharCode(array[i]);
     return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
+
+  function hex(array) {
+    var text = "";
+    for (var i = 0; i < array.length; i++) text += ("0" + array[i].toString(16)).slice(-2);
+    return text;
+  }
+
+  // verifier resolves to a function (publicKey, signature, message) -> Promise of true or false.
+  function webCryptoVerify(publicKey, signature, message) {
+    return crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]).then(function (key) {
+      return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+    });
+  }
+
+  function naclVerify(publicKey, signature, message) {
+    return Promise.resolve(window.nacl.sign.detached.verify(message, signature, publicKey));
+  }
+
+  function hasWebCryptoEd25519() {
+    if (!(window.crypto && crypto.subtle)) return Promise.resolve(false);
+    try {
+      return crypto.subtle.importKey("raw", bytes(PROBE_KEY), { name: "Ed25519" }, false, ["verify"])
+        .then(function () { return true; }, function () { return false; });
+    } catch (error) { return Promise.resolve(false); }
+  }
+
+  function loadFallback() {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = data.fallbackUrl;
+      script.addEventListener("load", function () {
+        if (window.nacl && window.nacl.sign) resolve(naclVerify); else reject(new Error("no nacl"));
+      });
+      script.addEventListener("error", reject);
+      document.head.appendChild(script);
+    });
+  }
+
+  // Decided as the page opens, so that a phone needing the fallback fetches it while still online.
+  var verifier = hasWebCryptoEd25519().then(function (has) { return has ? webCryptoVerify : loadFallback(); });
 
   // The token is the path after /v/, the t= parameter of /verify/<serial>, or the pasted code itself.
   function tokenFrom(text) {
@@ -67,7 +118,7 @@
 
   function formatDate(yyyymmdd) {
     var date = new Date(Date.UTC(+yyyymmdd.slice(0, 4), +yyyymmdd.slice(4, 6) - 1, +yyyymmdd.slice(6, 8)));
-    return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(date);
+    return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(date);
   }
 
   // Returns the token's fields when its signature verifies, null when it does not, "unknown_key" when no key matches.
@@ -82,12 +133,12 @@
     // Canonical base64url only: trailing bits that decoding ignores must not vary.
     if (base64url(payload) !== parts[0] || base64url(signature) !== parts[1]) return Promise.resolve(null);
     if (payload.length <= 5 || payload[0] !== 1 || signature.length !== 64) return Promise.resolve(null);
-    var kid = Array.from(payload.subarray(1, 5), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+    var kid = hex(payload.subarray(1, 5));
     if (!keys || !keys[kid]) return Promise.resolve("unknown_key");
-    return crypto.subtle.importKey("raw", bytes(keys[kid]), { name: "Ed25519" }, false, ["verify"])
-      .then(function (key) {
-        return crypto.subtle.verify({ name: "Ed25519" }, key, signature, new TextEncoder().encode(parts[0]));
-      })
+    // The signature covers the ASCII text of the base64url payload.
+    var message = binaryBytes(parts[0]);
+    return verifier
+      .then(function (verifySignature) { return verifySignature(bytes(keys[kid]), signature, message); })
       .then(function (valid) {
         if (!valid) return null;
         var fields = new TextDecoder().decode(payload.subarray(5)).split("\x1f");
@@ -116,7 +167,8 @@
       });
       box.appendChild(list);
     }
-    result.replaceChildren(box);
+    while (result.firstChild) result.removeChild(result.firstChild);
+    result.appendChild(box);
     box.setAttribute("tabindex", "-1");
     box.focus();
   }
@@ -145,7 +197,7 @@
     });
   }
 
-  var supported = window.crypto && crypto.subtle && window.TextEncoder;
+  var supported = window.Promise && window.fetch && window.Uint8Array && window.TextDecoder;
   form.addEventListener("submit", function (event) {
     if (!supported) return;
     event.preventDefault();

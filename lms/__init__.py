@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "reports",
     "certificates",
     "evaluation",
+    "community",
 )
 
 

@@ -1,0 +1,1 @@
+"""Community voice: residents ask officers (Tanya Petugas), FAQs under lessons, and private concern reports."""

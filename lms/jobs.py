@@ -26,21 +26,36 @@ def init_app(app) -> None:
         raise ValueError(f"unknown JOBS_BACKEND {backend!r}")
 
 
+def _in_app_context(func):
+    """Wrap a task so it runs inside an application context and leaves no database session behind."""
+
+    @functools.wraps(func)
+    def run_in_app(*args, **kwargs):
+        from lms.extensions import db
+
+        with _app.app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run_in_app
+
+
 def job(**task_options):
     """Declare a background job that runs inside an application context."""
 
     def decorate(func):
-        @functools.wraps(func)
-        def run_in_app(*args, **kwargs):
-            from lms.extensions import db
+        return huey.task(**task_options)(_in_app_context(func))
 
-            with _app.app_context():
-                try:
-                    return func(*args, **kwargs)
-                finally:
-                    db.session.remove()
+    return decorate
 
-        return huey.task(**task_options)(run_in_app)
+
+def periodic_job(validate_datetime, **task_options):
+    """Declare a task the worker runs on a schedule (e.g. huey.crontab(minute="*")), inside an application context."""
+
+    def decorate(func):
+        return huey.periodic_task(validate_datetime, **task_options)(_in_app_context(func))
 
     return decorate
 

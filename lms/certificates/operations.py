@@ -24,7 +24,7 @@ from lms.certificates.signing import CertificateFields, InvalidToken, VerifiedTo
 from lms.clock import utcnow
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.jobs import huey, job
+from lms.jobs import job, periodic_job
 from lms.regions.models import Office, office_regions
 
 log = logging.getLogger(__name__)
@@ -190,16 +190,10 @@ def issue_missing_certificates(limit: int = 500) -> int:
     return len(rows)
 
 
-@huey.periodic_task(crontab(minute="*/10"))
+@periodic_job(crontab(minute="*/10"))
 def issue_missing_certificates_job() -> None:
     """Every ten minutes, issue what completions still lack."""
-    from lms import jobs
-
-    with jobs._app.app_context():
-        try:
-            issue_missing_certificates()
-        finally:
-            db.session.remove()
+    issue_missing_certificates()
 
 
 def certificates_of(user: User) -> list[Certificate]:

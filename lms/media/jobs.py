@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
 import subprocess
 import time
@@ -11,38 +10,25 @@ from pathlib import Path
 from huey import crontab
 from sqlalchemy import update
 
-from lms import jobs as job_queue
 from lms.clock import utcnow
 from lms.extensions import db
+from lms.jobs import job, periodic_job
+from lms.media.ffmpeg_process import TranscodeError
+from lms.media.ladder import DOWNLOAD, POSTER, THUMBNAIL, download_rendition
 from lms.media.models import FAILED, PROCESSING, READY, UPLOADED, Video
 from lms.media.probe import VideoInfo
-from lms.media.transcode import DOWNLOAD, POSTER, THUMBNAIL, TranscodeError, TranscodeResult, transcode
+from lms.media.transcode import TranscodeResult, transcode
 
 #: Seconds between two progress writes to the database.
 PROGRESS_WRITE_S = 2.0
 #: Defaults for the transcode limits; the app config may set VIDEO_TRANSCODE_TIMEOUT_S, VIDEO_STALL_S, VIDEO_PRESET.
 TIMEOUT_S = 4 * 60 * 60
 REMUX_TIMEOUT_S = 600
+#: The reason a run stops when its video was deleted or queued again meanwhile.
+CANCELLED = "cancelled"
 
 
-def periodic_job(validate_datetime):
-    """Declare a periodic task that runs inside an application context, like lms.jobs.job does for tasks."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def run_in_app():
-            with job_queue._app.app_context():
-                try:
-                    return func()
-                finally:
-                    db.session.remove()
-
-        return job_queue.huey.periodic_task(validate_datetime)(run_in_app)
-
-    return decorate
-
-
-@job_queue.job(retries=2, retry_delay=30)
+@job(retries=2, retry_delay=30)
 def transcode_video(video_id: int, attempt: int) -> None:
     """Transcode one attempt of a video; a stale attempt (superseded by a newer one) does nothing."""
     run_transcode(video_id, attempt)
@@ -68,16 +54,8 @@ def run_transcode(video_id: int, attempt: int) -> None:
     video = db.session.get(Video, video_id)
     if video is None or video.attempts != attempt or video.status not in (UPLOADED, PROCESSING):
         return
-    video.status = PROCESSING
-    video.heartbeat_dt = utcnow()
-    db.session.commit()
-
     folder = media_root() / video.folder
-    out_dir = folder / "hls"
-    progressive_dir = folder / "mp4"
-    # A worker that died may have left a finished folder not yet recorded, or a hidden partial one.
-    for leftover in [out_dir, progressive_dir, *folder.glob(".hls.*.partial")]:
-        shutil.rmtree(leftover, ignore_errors=True)
+    original = folder / Path(video.original_path).name
     info = VideoInfo(
         duration_s=video.duration_s,
         width=video.width,
@@ -87,6 +65,21 @@ def run_transcode(video_id: int, attempt: int) -> None:
         video_codec=video.video_codec,
         size_bytes=video.size_bytes,
     )
+    # Claimed with a conditional update: the video may have been deleted or queued again since it was read.
+    claimed = db.session.execute(
+        update(Video)
+        .where(Video.id == video_id, Video.attempts == attempt, Video.status.in_((UPLOADED, PROCESSING)))
+        .values(status=PROCESSING, heartbeat_dt=utcnow())
+    )
+    db.session.commit()
+    if claimed.rowcount == 0:
+        return
+
+    out_dir = folder / "hls"
+    progressive_dir = folder / "mp4"
+    # A worker that died may have left a finished folder not yet recorded, or a hidden partial one.
+    for leftover in [out_dir, progressive_dir, *folder.glob(".hls.*.partial")]:
+        shutil.rmtree(leftover, ignore_errors=True)
     last_write = [0.0]
 
     def on_progress(percent: float, seconds_left: float | None) -> None:
@@ -94,18 +87,21 @@ def run_transcode(video_id: int, attempt: int) -> None:
         if now - last_write[0] < PROGRESS_WRITE_S:
             return
         last_write[0] = now
-        db.session.execute(
+        written = db.session.execute(
             update(Video)
             .where(Video.id == video_id, Video.attempts == attempt)
             .values(progress_percent=percent, seconds_left=seconds_left, heartbeat_dt=utcnow())
         )
         db.session.commit()
+        if written.rowcount == 0:
+            # Raised inside the ffmpeg run, which then kills ffmpeg and removes its partial output.
+            raise TranscodeError(CANCELLED, "the video was deleted or queued again")
 
     config = current_app.config
     ffmpeg_bin = ffmpeg_binary()
     try:
         result = transcode(
-            folder / Path(video.original_path).name,
+            original,
             out_dir,
             info,
             ffmpeg_bin=ffmpeg_bin,
@@ -115,30 +111,41 @@ def run_transcode(video_id: int, attempt: int) -> None:
             preset=config.get("VIDEO_PRESET", "veryfast"),
         )
         progressive = remux_progressive(result, progressive_dir, ffmpeg_bin)
-    except TranscodeError as error:
+    except (TranscodeError, OSError) as error:
+        if _is_deleted(video_id):
+            # Deleted while converting: whatever this run wrote goes with it.
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        if isinstance(error, OSError):
+            raise
+        if error.reason == CANCELLED:
+            return  # queued again: the newer attempt owns the folders now
         shutil.rmtree(out_dir, ignore_errors=True)
         shutil.rmtree(progressive_dir, ignore_errors=True)
         _finish(video_id, attempt, status=FAILED, failure_reason=error.reason, failure_detail=error.detail[:1000])
         return
-    _finish(
-        video_id,
-        attempt,
-        status=READY,
-        progress_percent=100.0,
-        seconds_left=0.0,
-        renditions=describe(result, progressive),
-    )
+    renditions = describe(result, progressive)
+    if not _finish(video_id, attempt, status=READY, progress_percent=100.0, seconds_left=0.0, renditions=renditions):
+        if _is_deleted(video_id):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _finish(video_id: int, attempt: int, **values) -> None:
+def _is_deleted(video_id: int) -> bool:
+    db.session.rollback()
+    return db.session.get(Video, video_id) is None
+
+
+def _finish(video_id: int, attempt: int, **values) -> bool:
+    """Record the outcome of an attempt; False when the video was deleted or queued again meanwhile."""
     db.session.rollback()
     video = db.session.get(Video, video_id)
     if video is None or video.attempts != attempt:
-        return
+        return False
     for key, value in values.items():
         setattr(video, key, value)
     video.heartbeat_dt = utcnow()
     db.session.commit()
+    return True
 
 
 def remux_progressive(result: TranscodeResult, out_dir: Path, ffmpeg_bin: str) -> dict[str, str]:
@@ -175,12 +182,8 @@ def remux_progressive(result: TranscodeResult, out_dir: Path, ffmpeg_bin: str) -
 
 
 def _download_rendition_name(result: TranscodeResult) -> str | None:
-    from lms.media.transcode import DOWNLOAD_MAX_SIDE
-
     videos = [v.rendition for v in result.variants if not v.rendition.is_audio_only]
-    fitting = [r for r in videos if min(r.width, r.height) <= DOWNLOAD_MAX_SIDE]
-    chosen = fitting[-1] if fitting else (videos[0] if videos else None)
-    return chosen.name if chosen else None
+    return download_rendition(videos).name if videos else None
 
 
 def describe(result: TranscodeResult, progressive: dict[str, str]) -> dict:

@@ -17,6 +17,8 @@ class Video(db.Model):
     """A video uploaded to a lesson, probed, and transcoded in the background into a light HLS ladder."""
 
     __tablename__ = "videos"
+    #: The same file twice on one lesson is refused, even when both uploads arrive at once.
+    __table_args__ = (UniqueConstraint("lesson_id", "sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
@@ -34,6 +36,8 @@ class Video(db.Model):
     video_codec: Mapped[str] = mapped_column(String(30), default="")
     #: Size of the uploaded original.
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: SHA-256 of the original in hex, computed while it streamed to disk.
+    sha256: Mapped[str | None] = mapped_column(String(64))
     #: Transcoding progress (0 to 100) and the estimated seconds left, as the job last wrote them.
     progress_percent: Mapped[float] = mapped_column(default=0.0)
     seconds_left: Mapped[float | None]

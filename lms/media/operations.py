@@ -1,18 +1,19 @@
-"""Video rules: receiving an upload, queueing and reaping transcodes, captions, and what the player shows."""
+"""Video rules: receiving an upload, queueing and reaping transcodes, deleting, captions."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from flask import current_app, url_for
-from flask_babel import get_locale
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.access import ADMIN, STAFF
@@ -22,7 +23,6 @@ from lms.extensions import db
 from lms.media.captions import CaptionError, parse_captions, to_transcript, to_webvtt
 from lms.media.models import FAILED, PROCESSING, READY, UPLOADED, CaptionTrack, Video
 from lms.media.probe import ProbeError, find_ffmpeg, probe
-from lms.media.transcode import DOWNLOAD, MASTER, POSTER
 
 #: Bytes read from an upload at a time: the file is never held in memory whole.
 CHUNK_BYTES = 1024 * 1024
@@ -36,7 +36,7 @@ MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(minutes=5)
 #: Files a ready video serves from its hls/ and mp4/ folders; nothing else can be named.
 SERVED_FILE = re.compile(
-    r"^(?:master\.m3u8|(?:\d{2,4}p|audio)\.m3u8|\d{2,4}p_init\.mp4|\d{2,4}p_\d{5}\.m4s|audio_\d{5}\.ts"
+    r"^(?:master\.m3u8|(?:\d{2,4}p|audio)(?:\.m3u8|_init\.mp4|_\d{5}\.m4s)"
     r"|download\.mp4|poster\.jpg|thumbnail\.jpg|\d{2,4}p\.mp4|audio\.m4a)$"
 )
 #: Progressive files remuxed beside the HLS ladder, for browsers without native HLS.
@@ -50,6 +50,14 @@ class UploadRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DuplicateUpload(Exception):
+    """Refuse a file the lesson already has (the same bytes), naming the video that holds it."""
+
+    def __init__(self, video: Video) -> None:
+        super().__init__(video.id)
+        self.video = video
 
 
 def media_root() -> Path:
@@ -86,7 +94,11 @@ def is_public(video: Video) -> bool:
 
 
 def receive_video(lesson: Lesson, stream: IO[bytes], filename: str, user, max_bytes: int) -> Video:
-    """Store an uploaded video chunk by chunk, probe it, and record it; a rejected file leaves nothing behind."""
+    """Store an uploaded video chunk by chunk, probe it, and record it; a rejected file leaves nothing behind.
+
+    The same file again on the same lesson (a second upload, or a double submit still in flight) raises
+    DuplicateUpload: one video, one transcoding job.
+    """
     extension = Path(filename or "").suffix.lower().lstrip(".")
     extension = extension if extension in VIDEO_EXTENSIONS else "video"
     incoming = media_root() / "videos" / f".incoming-{secrets.token_hex(8)}"
@@ -94,12 +106,16 @@ def receive_video(lesson: Lesson, stream: IO[bytes], filename: str, user, max_by
     try:
         original = incoming / f"original.{extension}"
         written = 0
+        digest = hashlib.sha256()
         with original.open("wb") as out:
             while chunk := stream.read(CHUNK_BYTES):
                 written += len(chunk)
                 if written > max_bytes:
                     raise UploadRejected("file_too_big")
+                digest.update(chunk)
                 out.write(chunk)
+        sha256 = digest.hexdigest()
+        _refuse_duplicate(lesson.id, sha256)
         try:
             info = probe(original)
         except ProbeError as error:
@@ -115,10 +131,16 @@ def receive_video(lesson: Lesson, stream: IO[bytes], filename: str, user, max_by
             has_audio=info.has_audio,
             video_codec=info.video_codec,
             size_bytes=info.size_bytes,
+            sha256=sha256,
             uploaded_by_id=user.id,
         )
-        db.session.add(video)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(video)
+        except IntegrityError:
+            # The same file arrived in a request that committed while this one was streaming.
+            _refuse_duplicate(lesson.id, sha256)
+            raise
         video.original_path = f"{video.folder}/original.{extension}"
         folder = media_root() / video.folder
         shutil.rmtree(folder, ignore_errors=True)  # a leftover of a rolled-back upload with the same id
@@ -128,6 +150,12 @@ def receive_video(lesson: Lesson, stream: IO[bytes], filename: str, user, max_by
         raise
     queue_transcode(video)
     return video
+
+
+def _refuse_duplicate(lesson_id: int, sha256: str) -> None:
+    existing = db.session.scalar(select(Video).where(Video.lesson_id == lesson_id, Video.sha256 == sha256))
+    if existing is not None:
+        raise DuplicateUpload(existing)
 
 
 def queue_transcode(video: Video) -> None:
@@ -206,6 +234,46 @@ def status_of(video: Video) -> dict:
     }
 
 
+# --- Deleting ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeletedVideo:
+    """What remains to do once a video's deletion is committed."""
+
+    folder: Path
+    course_id: int
+
+
+def delete_video(video: Video) -> DeletedVideo:
+    """Remove a video and its captions; if residents were watching it, their progress on it stops counting.
+
+    A transcoding job still running for it notices at its next progress report and stops.
+    """
+    from lms.progress.models import LessonProgress
+
+    current = current_video(video.lesson_id)
+    if current is not None and current.id == video.id:
+        # Progress is kept per lesson; the furthest point watched belonged to this video, not to the next one.
+        db.session.execute(
+            update(LessonProgress)
+            .where(LessonProgress.lesson_id == video.lesson_id)
+            .values(video_position_s=0.0, video_furthest_s=0.0)
+        )
+    deleted = DeletedVideo(media_root() / video.folder, db.session.get(Lesson, video.lesson_id).course_id)
+    db.session.delete(video)
+    db.session.flush()
+    return deleted
+
+
+def discard_video_files(deleted: DeletedVideo) -> None:
+    """After the deletion is committed: remove the video's files and check its course's completions again."""
+    from lms.progress.completion import reevaluate_course_later
+
+    shutil.rmtree(deleted.folder, ignore_errors=True)
+    reevaluate_course_later(deleted.course_id)
+
+
 # --- Captions ----------------------------------------------------------------------------------------
 
 
@@ -230,109 +298,3 @@ def save_captions(video: Video, language: str, data: bytes, filename: str) -> Ca
     track.updated_dt = utcnow()
     db.session.flush()
     return track
-
-
-# --- What residents see ------------------------------------------------------------------------------
-
-
-@dataclass
-class Quality:
-    """One choice of the quality switch."""
-
-    name: str
-    label: str
-    hls: str
-    progressive: str
-
-
-@dataclass
-class Player:
-    """Everything the player partial shows for one lesson video."""
-
-    video: Video
-    poster: str
-    download_url: str
-    download_mb: float
-    master: str
-    qualities: list[Quality]
-    #: (language, name, url, is_default) per caption track.
-    tracks: list[tuple[str, str, str, bool]]
-    transcript: CaptionTrack | None
-    transcript_url: str | None
-    position_s: float = 0.0
-    position_url: str | None = None
-    manage_url: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def player_context(lesson, user) -> Player | dict | None:
-    """Return the player for a lesson (a Lesson or the lesson page's entry), or None when it has no video to show."""
-    from flask_babel import gettext as _
-
-    from lms.i18n import language_name
-
-    # The lesson page's entry carries the lesson row and the reader's position: no queries of our own for them.
-    lesson_row = getattr(lesson, "lesson", None) or db.session.get(Lesson, lesson.id)
-    if lesson_row is None:
-        return None
-    manage_url = url_for("media.manage", lesson_id=lesson_row.id) if can_manage(user, lesson_row.course) else None
-    video = current_video(lesson_row.id)
-    if video is None or not may_watch(user, video):
-        return {"manage_url": manage_url} if manage_url else None
-
-    def file_url(name: str) -> str:
-        return url_for("media.file", video_id=video.id, name=name)
-
-    renditions = video.renditions or {}
-    variants = renditions.get("variants", [])
-    progressive = renditions.get("progressive", {})
-    download_bytes = renditions.get("files", {}).get(DOWNLOAD, 0)
-    download_name = renditions.get("download_rendition")
-    qualities = []
-    for variant in variants:
-        name = variant["name"]
-        if variant["is_audio_only"]:
-            label = _("Audio only (saves data)")
-        else:
-            label = name
-        mp4 = DOWNLOAD if name == download_name else progressive.get(name)
-        if mp4:
-            qualities.append(Quality(name, label, file_url(f"{name}.m3u8"), file_url(mp4)))
-    tracks = []
-    wanted = str(get_locale())
-    reader_language = getattr(user, "language", None) if user.is_authenticated else None
-    order = [tag for tag in (reader_language, wanted, "id", "en") if tag]
-    captions = sorted(video.captions, key=lambda t: order.index(t.language) if t.language in order else len(order))
-    for index, track in enumerate(captions):
-        stamp = int(track.updated_dt.timestamp())
-        url = url_for("media.track", video_id=video.id, language=track.language, v=stamp)
-        tracks.append((track.language, language_name(track.language), url, index == 0))
-    transcript = captions[0] if captions else None
-    player = Player(
-        video=video,
-        poster=file_url(POSTER),
-        download_url=file_url(DOWNLOAD),
-        download_mb=round(download_bytes / 1_000_000, 1),
-        master=file_url(MASTER),
-        qualities=qualities,
-        tracks=tracks,
-        transcript=transcript,
-        transcript_url=url_for("media.transcript", video_id=video.id, language=transcript.language)
-        if transcript
-        else None,
-        manage_url=manage_url,
-    )
-    if user.is_authenticated:
-        if hasattr(lesson, "video_position_s"):
-            player.position_s = lesson.video_position_s
-        else:
-            from lms.progress.models import LessonProgress
-
-            progress = db.session.scalar(
-                select(LessonProgress).where(
-                    LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson_row.id
-                )
-            )
-            player.position_s = progress.video_position_s if progress else 0.0
-        player.position_url = url_for("media.position", video_id=video.id)
-    return player

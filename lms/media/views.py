@@ -14,7 +14,7 @@ from lms.access import ANYONE, SIGNED_IN, STAFF, allow
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.i18n import content_languages
-from lms.media import jobs, models, operations  # noqa: F401 - jobs registers the tasks the worker runs
+from lms.media import jobs, models, operations, watching  # noqa: F401 - jobs registers the tasks the worker runs
 from lms.media.captions import CaptionError
 from lms.media.demo import attach_demo_videos
 from lms.media.forms import CaptionForm, VideoUploadForm
@@ -61,7 +61,6 @@ STATUS_NAMES = {
 MIME_TYPES = {
     "m3u8": "application/vnd.apple.mpegurl",
     "m4s": "video/iso.segment",
-    "ts": "video/mp2t",
     "mp4": "video/mp4",
     "m4a": "audio/mp4",
     "jpg": "image/jpeg",
@@ -76,7 +75,7 @@ def init_app(app) -> None:
     if attach_demo_videos not in demo.DEMO_STEPS:
         demo.DEMO_STEPS.append(attach_demo_videos)
     app.jinja_env.globals.update(
-        player_context=operations.player_context,
+        player_context=watching.player_context,
         video_status_names=STATUS_NAMES,
         video_failures=FAILURES,
     )
@@ -168,6 +167,12 @@ def upload(lesson_id: int):
         db.session.rollback()
         form.video.errors = [_upload_message(error.reason, max_bytes)]
         return _render_manage(lesson, upload_form=form, status=422)
+    except operations.DuplicateUpload as duplicate:
+        db.session.rollback()
+        # A second upload of the same file, or the second request of a double submit: the first one stands.
+        name = duplicate.video.original_filename or _("Video")
+        flash(_("This lesson already has this file, as “%(name)s”. It was not added again.", name=name), "info")
+        return redirect(url_for("media.manage", lesson_id=lesson.id), 303)
     db.session.commit()
     operations.start_transcode(video)
     flash(_("The video was uploaded. It is being converted; this page shows the progress."), "success")
@@ -212,6 +217,39 @@ def retry(video_id: int):
         operations.start_transcode(video)
         flash(_("Converting again."), "success")
     return redirect(url_for("media.manage", lesson_id=video.lesson_id))
+
+
+@bp.get("/pelajaran/<int:lesson_id>/hapus/<int:video_id>")
+@allow(*STAFF)
+def confirm_delete(lesson_id: int, video_id: int):
+    """Ask an officer to confirm deleting a video of a lesson."""
+    lesson = _lesson_to_manage(lesson_id)
+    video = db.session.get(models.Video, video_id)
+    if video is None or video.lesson_id != lesson.id:
+        abort(404)
+    is_current = (current := operations.current_video(lesson.id)) is not None and current.id == video.id
+    return render_template(
+        "media/delete.html", lesson=lesson, lesson_title=_lesson_title(lesson), video=video, is_current=is_current
+    )
+
+
+@bp.post("/pelajaran/<int:lesson_id>/hapus/<int:video_id>")
+@allow(*STAFF)
+def delete(lesson_id: int, video_id: int):
+    """Delete a video of a lesson with its renditions, captions and files."""
+    lesson = _lesson_to_manage(lesson_id)
+    video = db.session.get(models.Video, video_id)
+    if video is None:
+        # The second request of a double submit: the first one deleted it.
+        flash(_("The video was already deleted."), "info")
+        return redirect(url_for("media.manage", lesson_id=lesson.id), 303)
+    if video.lesson_id != lesson.id:
+        abort(404)
+    deleted = operations.delete_video(video)
+    db.session.commit()
+    operations.discard_video_files(deleted)
+    flash(_("The video was deleted."), "success")
+    return redirect(url_for("media.manage", lesson_id=lesson.id), 303)
 
 
 @bp.post("/<int:video_id>/teks")
@@ -293,9 +331,7 @@ def transcript(video_id: int, language: str):
 @bp.post("/<int:video_id>/posisi")
 @allow(*SIGNED_IN)
 def position(video_id: int):
-    """Save where the learner is in a video (JSON or form), keeping the furthest point reached."""
-    from lms.progress.operations import record_video_position
-
+    """Save where the learner is in a video (JSON or form); the furthest point grows no faster than playback."""
     video = _video_to_watch(video_id)
     payload = request.get_json(silent=True) if request.is_json else request.form
     try:
@@ -304,6 +340,6 @@ def position(video_id: int):
         return jsonify(error=_("The position must be a number of seconds.")), 422
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         return jsonify(error=_("The position must be a number of seconds.")), 422
-    progress = record_video_position(current_user, db.session.get(Lesson, video.lesson_id), seconds, video.duration_s)
+    progress = watching.record_watching(current_user, video, seconds)
     db.session.commit()
     return jsonify(position=progress.video_position_s, furthest=progress.video_furthest_s)

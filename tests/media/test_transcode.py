@@ -1,3 +1,5 @@
+import json
+import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -7,20 +9,19 @@ import imageio_ffmpeg
 import pytest
 from PIL import Image
 
-from lms.media.probe import VideoInfo, find_ffmpeg, probe
-from lms.media.transcode import (
+from lms.media.ffmpeg_process import TranscodeError, failure_reason
+from lms.media.ladder import (
     AUDIO_BITRATE,
     DOWNLOAD,
     KEYFRAME_INTERVAL_S,
     MASTER,
     POSTER,
     THUMBNAIL,
-    TranscodeError,
-    failure_reason,
     hand_written_command,
     plan_ladder,
-    transcode,
 )
+from lms.media.probe import VideoInfo, find_ffmpeg, probe
+from lms.media.transcode import transcode
 
 BINARIES = sorted({find_ffmpeg(), imageio_ffmpeg.get_ffmpeg_exe()})
 
@@ -244,9 +245,41 @@ def test_output_sizes_stay_small(lesson):
     _info, result, _reports = lesson
     per_minute = {v.rendition.name: v.size_bytes * 60 / v.duration_s for v in result.variants}
 
-    # A 2G user pays for every byte: the lightest picture must stay near 1.5 MB a minute.
-    assert per_minute["240p"] < 1.7e6
-    assert per_minute["audio"] < 0.5e6
+    # A 2G user pays for every byte: 240p with its sound within 1.5 MB a minute, with room to spare; sound alone 0.4.
+    assert per_minute["240p"] <= 1.45e6
+    assert per_minute["audio"] <= 0.40e6
+
+
+def test_240p_carries_lighter_sound_than_the_larger_pictures(lesson, tmp_path):
+    _info, result, _reports = lesson
+    rates = {
+        v.rendition.name: measure(stream_file(result.out_dir, v.rendition.playlist, tmp_path))["audio_bitrate"]
+        for v in result.variants
+    }
+
+    assert rates["240p"] == pytest.approx(32_000, rel=0.25)
+    assert rates["360p"] == pytest.approx(AUDIO_BITRATE, rel=0.25)
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe is not installed")
+def test_audio_only_playlist_is_fmp4_that_ffprobe_reads(lesson):
+    info, result, _reports = lesson
+    playlist = (result.out_dir / "audio.m3u8").read_text()
+
+    assert '#EXT-X-MAP:URI="audio_init.mp4"' in playlist and ".ts" not in playlist
+    probed = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "audio.m3u8"],
+            cwd=result.out_dir,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    )
+    (stream,) = probed["streams"]
+    assert (stream["codec_name"], stream["channels"]) == ("aac", 1)
+    assert probed["format"]["format_name"] == "hls"
+    assert float(probed["format"]["duration"]) == pytest.approx(info.duration_s, abs=0.5)
 
 
 @pytest.mark.parametrize("binary", BINARIES, ids=lambda binary: Path(binary).name)

@@ -2,6 +2,7 @@
 
 import io
 import stat
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -183,3 +184,69 @@ def test_the_periodic_task_is_registered(app):
     from lms.media.jobs import revive_stalled_videos
 
     assert revive_stalled_videos.task_class in huey._registry._periodic_tasks
+
+
+# --- The same file twice ---------------------------------------------------------------------------------
+
+
+def test_the_same_file_again_makes_no_second_video_and_says_so(app, client, ready_video, upload_clips):
+    lesson_id, video_id = ready_video
+    files_before = media_files(app)
+
+    response = upload(client, lesson_id, upload_clips["good"], name="salinan.mp4")
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pelajaran ini sudah punya berkas ini, sebagai “pelajaran.mp4”. Berkas tidak ditambahkan lagi." in page
+    with app.app_context():
+        (video,) = db.session.scalars(db.select(Video)).all()
+        assert video.id == video_id and video.attempts == 1  # no second transcoding job either
+    assert media_files(app) == files_before
+
+
+def test_the_same_file_may_go_to_another_lesson(app, client, ready_video, make_lesson, upload_clips):
+    other_lesson = make_lesson(slug="kursus-lain")
+    assert upload(client, other_lesson, upload_clips["good"]).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Video)) == 2
+
+
+def test_a_double_submit_in_flight_makes_one_video(app, officer, make_lesson, upload_clips):
+    """Two requests with the same file: the second finishes streaming while the first is not yet committed."""
+    import threading
+
+    from lms.accounts.models import User
+    from lms.courses.models import Lesson
+
+    lesson_id = make_lesson()
+    first_flushed, outcome = threading.Event(), {}
+
+    def second_request():
+        with app.app_context():
+            first_flushed.wait(10)
+            lesson, user = db.session.get(Lesson, lesson_id), db.session.get(User, officer)
+            try:
+                with upload_clips["good"].open("rb") as stream:
+                    operations.receive_video(lesson, stream, "lagi.mp4", user, 10**9)
+                db.session.commit()
+                outcome["second"] = "stored"
+            except operations.DuplicateUpload as duplicate:
+                db.session.rollback()
+                outcome["second"] = ("duplicate", duplicate.video.id)
+
+    thread = threading.Thread(target=second_request)
+    thread.start()
+    with app.app_context():
+        lesson, user = db.session.get(Lesson, lesson_id), db.session.get(User, officer)
+        with upload_clips["good"].open("rb") as stream:
+            first = operations.receive_video(lesson, stream, "pelajaran.mp4", user, 10**9)
+        first_flushed.set()
+        time.sleep(0.5)  # the second request reaches its insert and waits for this transaction
+        db.session.commit()
+        first_id = first.id
+    thread.join(30)
+
+    assert outcome["second"] == ("duplicate", first_id)
+    with app.app_context():
+        assert db.session.scalars(db.select(Video.id)).all() == [first_id]
+    assert not [path for path in media_files(app) if ".incoming-" in str(path)]

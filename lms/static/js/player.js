@@ -56,6 +56,12 @@
       load(figure.getAttribute("data-master"), HLS);  // the player adapts between renditions itself
     }
 
+    // The server counts what was watched at no more than this speed; faster playback would not count.
+    var maxRate = parseFloat(figure.getAttribute("data-max-rate")) || 2;
+    video.addEventListener("ratechange", function () {
+      if (video.playbackRate > maxRate) video.playbackRate = maxRate;
+    });
+
     // Position: restored from the server (any device), saved every few seconds and when the page goes away.
     var saved = parseFloat(figure.getAttribute("data-position")) || 0;
     var duration = parseFloat(figure.getAttribute("data-duration")) || 0;

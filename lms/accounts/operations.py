@@ -8,7 +8,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.orm import lazyload
 
 from lms.access import RESIDENT
 from lms.accounts.models import User, UserSession
@@ -140,25 +141,35 @@ def end_session(token: str | None) -> None:
         db.session.execute(delete(UserSession).where(UserSession.token == token))
 
 
+#: The signed-in user of a session token and the session's times: one row, no other entity, no village.
+_SESSION_USER = (
+    select(User, UserSession.created_dt, UserSession.last_seen_dt)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token == bindparam("token"))
+    .options(lazyload(User.village))
+)
+
+
 def load_session_user(token: str) -> User | None:
-    """Return the user of a live session, closing it when idle or too old."""
-    record = db.session.get(UserSession, token)
-    if record is None:
+    """Return the user of a live session, closing it when idle or too old (one query on every request)."""
+    found = db.session.execute(_SESSION_USER, {"token": token}).first()
+    if found is None:
         return None
+    user, created_dt, last_seen_dt = found
     now = utcnow()
     config = current_app.config
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(days=config["SESSION_ABSOLUTE_DAYS"])
-    if now - record.last_seen_dt > idle or now - record.created_dt > absolute or not record.user.is_active:
-        db.session.delete(record)
+    if now - last_seen_dt > idle or now - created_dt > absolute or not user.is_active:
+        end_session(token)
         db.session.commit()
         return None
-    if now - record.last_seen_dt > timedelta(minutes=5):  # one write every few minutes, not every request
-        record.last_seen_dt = now
-        record.user.last_active_dt = now
+    if now - last_seen_dt > timedelta(minutes=5):  # one write every few minutes, not every request
+        db.session.execute(update(UserSession).where(UserSession.token == token).values(last_seen_dt=now))
+        user.last_active_dt = now
         db.session.commit()
-    record.user.session_token = token
-    return record.user
+    user.session_token = token
+    return user
 
 
 def _plain(value):

@@ -46,3 +46,17 @@ class Language(db.Model):
             if tag not in chain:
                 chain.append(tag)
         return chain
+
+
+class ContentVersion(db.Model):
+    """A stamp per kind of content, changed in the same transaction as the content, so caches can tell they are old."""
+
+    __tablename__ = "content_versions"
+
+    #: Which content the stamp covers, e.g. "courses".
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: A random value written on every change; random rather than counted, so an emptied table never repeats one.
+    stamp: Mapped[str] = mapped_column(String(32))
+
+    def __repr__(self) -> str:
+        return f"<ContentVersion {self.name} {self.stamp}>"

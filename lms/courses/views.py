@@ -82,11 +82,7 @@ def lesson(slug: str, lesson_slug: str):
 @allow(*SIGNED_IN)
 def mark_read(slug: str, lesson_slug: str):
     """Record that the reader read a lesson, then go on to the next one."""
-    course = db.session.scalar(db.select(models.Course).where(models.Course.slug == slug))
-    if course is None or not (course.is_published or _is_staff()):
-        abort(404)
-    languages = reading.load_languages()
-    view = reading.CourseView(course=course, title=None, summary=None)
+    view, languages = _course_or_404(slug)
     reading.load_lessons(view, languages, current_user.id)
     previous, entry, following = view.neighbours(lesson_slug)
     if entry is None:

@@ -125,3 +125,30 @@ def test_officer_uploads_and_resident_watches_with_captions(
     page.goto(live_server + lesson_url)
     saved = float(page.locator("figure.player").get_attribute("data-position"))
     assert saved >= 1.5
+
+    # The player never plays faster than the server counts as watched.
+    page.evaluate("document.querySelector('figure.player video').playbackRate = 4")
+    wait_until(page, "document.querySelector('figure.player video').playbackRate === 2")
+
+    # "Audio only" plays the sound rendition (fMP4 HLS where the browser plays HLS, else its M4A copy).
+    native_hls = page.evaluate("!!document.createElement('video').canPlayType('application/vnd.apple.mpegurl')")
+    expected = "audio.m3u8" if native_hls else "audio.m4a"  # Chromium 156 plays HLS itself
+    page.get_by_label("Audio saja (hemat kuota)").check()
+    wait_until(page, f"document.querySelector('figure.player video').currentSrc.endsWith('/{expected}')")
+    page.evaluate("v => { v.muted = true; return v.play(); }", video.element_handle())
+    start = page.evaluate("document.querySelector('figure.player video').currentTime")
+    wait_until(page, f"document.querySelector('figure.player video').currentTime > {start} + 1")
+    assert page.evaluate("document.querySelector('figure.player video').error") is None
+    assert "audio-only" in page.locator("figure.player video").get_attribute("class")
+    page.get_by_role("button", name="Keluar").click()
+
+    # The officer deletes it after a confirmation page.
+    sign_in(page, live_server, "petugasvideo")
+    page.goto(f"{live_server}/video/pelajaran/{lesson_id}")
+    page.get_by_role("link", name="Hapus video ini").click()
+    expect(page.get_by_text("Ini tidak bisa dibatalkan.", exact=False)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Hapus video ini selamanya").click()
+    expect(page.get_by_text("Video sudah dihapus.")).to_be_visible()
+    page.goto(live_server + lesson_url)
+    expect(page.locator("figure.player video")).to_have_count(0)

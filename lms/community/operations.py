@@ -45,7 +45,7 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _in_area(column, area: list[str] | None) -> list:
+def in_area(column, area: list[str] | None) -> list:
     """Return the SQL conditions for a village code inside an area (None: everywhere)."""
     return _within(column, area, None)
 
@@ -67,7 +67,7 @@ def assisted_villagers(leader) -> list[User]:
     )
 
 
-def _store_once(record, token: str, model):
+def store_once(record, token: str, model):
     """Add a record unless its form token was already used; return the stored one and whether it is new."""
     existing = db.session.scalar(select(model).where(model.form_token == token))
     if existing is not None:
@@ -122,7 +122,7 @@ def ask_question(
         is_public=is_public,
         form_token=form_token,
     )
-    stored, is_new = _store_once(question, form_token, ResidentQuestion)
+    stored, is_new = store_once(question, form_token, ResidentQuestion)
     if not is_new and asker.id not in (stored.user_id, stored.asked_by_id):
         raise CommunityError("token")
     return stored, is_new
@@ -170,7 +170,7 @@ def queue(
     user, *, view: str = OPEN, village_code: str | None = None, course_id: int | None = None
 ) -> list[ResidentQuestion]:
     """Return the questions of the officer's area: open ones oldest first; answered or hidden ones newest first."""
-    query = select(ResidentQuestion).where(*_in_area(ResidentQuestion.village_code, staff_area(user)))
+    query = select(ResidentQuestion).where(*in_area(ResidentQuestion.village_code, staff_area(user)))
     if view == HIDDEN:
         query = query.where(ResidentQuestion.is_hidden).order_by(
             ResidentQuestion.hidden_dt.desc(), ResidentQuestion.id.desc()
@@ -194,7 +194,7 @@ def queue_villages(user) -> list[tuple[str, str]]:
         select(Region.code, Region.name)
         .where(
             Region.code.in_(
-                select(ResidentQuestion.village_code).where(*_in_area(ResidentQuestion.village_code, staff_area(user)))
+                select(ResidentQuestion.village_code).where(*in_area(ResidentQuestion.village_code, staff_area(user)))
             )
         )
         .order_by(Region.name, Region.code)
@@ -373,72 +373,6 @@ def mark_notified(questions: list[ResidentQuestion]) -> None:
             .where(ResidentQuestion.id.in_([q.id for q in questions]))
             .values(notified_dt=utcnow())
         )
-
-
-# --- Concerns ---------------------------------------------------------------------------------------
-
-
-def report_concern(user, *, kind: str, body: str, form_token: str) -> tuple[Concern, bool]:
-    """Store a concern for the office covering the reporter's village; a repeated form stores nothing."""
-    if not user.village_code:
-        raise CommunityError("no_village")
-    concern = Concern(user_id=user.id, village_code=user.village_code, kind=kind, body=body, form_token=form_token)
-    stored, is_new = _store_once(concern, form_token, Concern)
-    if not is_new and stored.user_id != user.id:
-        raise CommunityError("token")
-    return stored, is_new
-
-
-def own_concerns(user, limit: int = 20) -> list[Concern]:
-    """Return the concerns a person reported, newest first."""
-    return list(
-        db.session.scalars(select(Concern).where(Concern.user_id == user.id).order_by(Concern.id.desc()).limit(limit))
-    )
-
-
-def find_own_concern(user, concern_id: int) -> Concern | None:
-    """Return a concern its reporter may read; None for anyone else."""
-    concern = db.session.get(Concern, concern_id)
-    if concern is None or concern.user_id != user.id:
-        return None
-    return concern
-
-
-def _officer_area(user) -> list[str]:
-    """Return the regions of an officer's office; concerns reach officers only, never admins or leaders."""
-    if user.role != OFFICER or user.office is None:
-        return []
-    return [region.code for region in user.office.regions]
-
-
-def office_concerns(user, *, handled: bool = False) -> list[Concern]:
-    """Return the concerns of the officer's area: open ones oldest first, handled ones newest first."""
-    area = _officer_area(user)
-    if not area:
-        return []
-    query = select(Concern).where(*_in_area(Concern.village_code, area))
-    if handled:
-        query = query.where(Concern.handled_dt.is_not(None)).order_by(Concern.handled_dt.desc(), Concern.id.desc())
-    else:
-        query = query.where(Concern.handled_dt.is_(None)).order_by(Concern.created_dt, Concern.id)
-    return list(db.session.scalars(query.limit(LIST_LIMIT)))
-
-
-def find_concern_for_officer(user, concern_id: int) -> Concern | None:
-    """Return a concern of the officer's area; None for an unknown id and another area's concern alike."""
-    concern = db.session.get(Concern, concern_id)
-    area = _officer_area(user)
-    if concern is None or not area or not may_see(area, concern.village_code):
-        return None
-    return concern
-
-
-def handle_concern(officer, concern: Concern, note: str) -> None:
-    """Mark a concern handled with what the office did (a later note corrects it)."""
-    concern.handling_note = note
-    concern.handled_by_id = officer.id
-    concern.handled_dt = concern.handled_dt or utcnow()
-    db.session.flush()
 
 
 # --- Account deletion -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from lms.access import OFFICER, STAFF, allow
+from lms.community import concerns as concern_reports
 from lms.community import operations
 from lms.community.forms import AnswerForm, FaqForm, HandleForm, HideForm
 from lms.community.models import Faq
@@ -54,7 +55,8 @@ def queue():
 
 
 def _faq_form(languages, question=None, faq: Faq | None = None) -> FaqForm:
-    form = FaqForm(obj=faq) if faq is not None else FaqForm()
+    # Prefixed: on the review page it stands beside the answer form, and field ids must stay unique.
+    form = FaqForm(obj=faq, prefix="faq") if faq is not None else FaqForm(prefix="faq")
     form.language.choices = [SelectChoice(code, name) for code, name in content_languages()]
     form.lesson_id.choices = [
         SelectChoice(choice.id, choice.title, optgroup=choice.course_title)
@@ -165,7 +167,9 @@ def concerns():
     """List the concerns reported in the officer's area: open ones oldest first, then the handled ones."""
     handled = request.args.get("lihat") == "selesai"
     return render_template(
-        "community/concerns.html", concerns=operations.office_concerns(current_user, handled=handled), handled=handled
+        "community/concerns.html",
+        concerns=concern_reports.office_concerns(current_user, handled=handled),
+        handled=handled,
     )
 
 
@@ -173,12 +177,12 @@ def concerns():
 @allow(OFFICER)
 def handle(concern_id: int):
     """Read a concern of the area and record what the office did."""
-    concern = operations.find_concern_for_officer(current_user, concern_id)
+    concern = concern_reports.find_concern_for_officer(current_user, concern_id)
     if concern is None:
         abort(404)
     form = HandleForm(data={"note": concern.handling_note or ""}) if request.method == "GET" else HandleForm()
     if form.validate_on_submit():
-        operations.handle_concern(current_user, concern, form.note.data)
+        concern_reports.handle_concern(current_user, concern, form.note.data)
         db.session.commit()
         flash(_("The report is marked as handled."), "success")
         return redirect(url_for("community.concerns"))

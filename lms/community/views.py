@@ -13,6 +13,7 @@ import lms.community.models  # noqa: F401 - the models must exist when the app i
 from lms import demo
 from lms.access import LEADER, RESIDENT, allow
 from lms.accounts.operations import account_deleted
+from lms.community import concerns as concern_reports
 from lms.community import operations
 from lms.community.demo_data import add_demo_questions
 from lms.community.forms import ConcernForm, QuestionForm
@@ -214,7 +215,7 @@ def report():
         form.form_token.data = operations.new_form_token()
     if form.validate_on_submit():
         try:
-            concern, is_new = operations.report_concern(
+            concern, is_new = concern_reports.report_concern(
                 current_user,
                 kind=form.kind.data,
                 body=form.body.data,
@@ -228,7 +229,7 @@ def report():
             if is_new:
                 flash(_("Your report was sent to the immigration office. Thank you."), "success")
             return redirect(url_for("community.concern", concern_id=concern.id))
-    page = render_template("community/report.html", form=form, concerns=operations.own_concerns(current_user))
+    page = render_template("community/report.html", form=form, concerns=concern_reports.own_concerns(current_user))
     return page, (422 if form.errors else 200)
 
 
@@ -236,7 +237,7 @@ def report():
 @allow(RESIDENT)
 def concern(concern_id: int):
     """Show one's own report and what the office did."""
-    found = operations.find_own_concern(current_user, concern_id)
+    found = concern_reports.find_own_concern(current_user, concern_id)
     if found is None:
         abort(404)
     return render_template("community/concern.html", concern=found)

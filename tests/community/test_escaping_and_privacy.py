@@ -36,7 +36,13 @@ def test_hostile_text_is_stored_as_written_and_escaped_everywhere_it_is_shown(
     _assert_escaped(client.get("/tanya/petugas").get_data(as_text=True))
     _assert_escaped(client.get(f"/lapor/petugas/{concern_id}").get_data(as_text=True))
     client.post(f"/tanya/petugas/{question_id}", data={"answer": HOSTILE})
-    faq = {"lesson_id": str(lesson_id), "language": "id", "question": HOSTILE, "answer": HOSTILE, "is_published": "y"}
+    faq = {
+        "faq-lesson_id": str(lesson_id),
+        "faq-language": "id",
+        "faq-question": HOSTILE,
+        "faq-answer": HOSTILE,
+        "faq-is_published": "y",
+    }
     client.post(f"/tanya/petugas/{question_id}/faq", data=faq)
     client.post(f"/lapor/petugas/{concern_id}", data={"note": HOSTILE})
     _assert_escaped(client.get(f"/tanya/petugas/{question_id}").get_data(as_text=True))
@@ -81,7 +87,13 @@ def test_deleting_the_account_removes_private_questions_and_unlinks_the_rest(
         public_id, private_id = db.session.scalars(select(ResidentQuestion.id).order_by(ResidentQuestion.id))
     client.post(f"/tanya/petugas/{public_id}", data={"answer": "Jawaban publik."})
     client.post(f"/tanya/petugas/{private_id}", data={"answer": "Jawaban pribadi."})
-    faq = {"lesson_id": str(lesson_id), "language": "id", "question": "FAQ", "answer": "A", "is_published": "y"}
+    faq = {
+        "faq-lesson_id": str(lesson_id),
+        "faq-language": "id",
+        "faq-question": "FAQ",
+        "faq-answer": "A",
+        "faq-is_published": "y",
+    }
     client.post(f"/tanya/petugas/{private_id}/faq", data=faq)
     auth.sign_out()
     auth.sign_in(resident)

@@ -116,14 +116,18 @@ def test_an_faq_and_a_public_answer_show_under_the_lesson_and_private_ones_never
     assert "Pertanyaan pribadi" not in lesson_page and f"Jawaban untuk {private}." not in lesson_page
     review = client.get(f"/tanya/petugas/{private}").get_data(as_text=True)
     assert "Terbitkan sebagai FAQ" in review
-    faq = {"lesson_id": str(lesson_id), "language": "id", "question": "Bolehkah paspor diurus orang lain?"}
-    published = client.post(f"/tanya/petugas/{private}/faq", data={**faq, "answer": "Tidak.", "is_published": "y"})
+    faq = {"faq-lesson_id": str(lesson_id), "faq-language": "id", "faq-question": "Bolehkah paspor diurus orang lain?"}
+    published = client.post(
+        f"/tanya/petugas/{private}/faq", data={**faq, "faq-answer": "Tidak.", "faq-is_published": "y"}
+    )
     assert published.status_code == 302
-    again = client.post(f"/tanya/petugas/{private}/faq", data={**faq, "answer": "Tidak boleh.", "is_published": "y"})
+    again = client.post(
+        f"/tanya/petugas/{private}/faq", data={**faq, "faq-answer": "Tidak boleh.", "faq-is_published": "y"}
+    )
     assert again.status_code == 302
     with app.app_context():
         faqs = list(db.session.scalars(select(Faq)))
-        assert [(f.question, f.answer, f.question_id) for f in faqs] == [(faq["question"], "Tidak boleh.", private)]
+        assert [(f.question, f.answer, f.question_id) for f in faqs] == [(faq["faq-question"], "Tidak boleh.", private)]
     auth.sign_out()
     anonymous = client.get("/kursus/kursus-uji/pelajaran-1").get_data(as_text=True)
     assert "Bolehkah paspor diurus orang lain?" in anonymous and "Tidak boleh." in anonymous
@@ -141,19 +145,24 @@ def test_an_faq_can_be_reworded_or_withdrawn_by_its_office_only(
     auth.sign_out()
     auth.sign_in(officer)
     client.post(f"/tanya/petugas/{question_id}", data={"answer": "Aplikasi antrean paspor."})
-    data = {"lesson_id": str(course.lessons[2]), "language": "id", "question": "Apa itu M-Paspor?"}
-    client.post(f"/tanya/petugas/{question_id}/faq", data={**data, "answer": "Aplikasi resmi.", "is_published": "y"})
+    data = {"faq-lesson_id": str(course.lessons[2]), "faq-language": "id", "faq-question": "Apa itu M-Paspor?"}
+    client.post(
+        f"/tanya/petugas/{question_id}/faq", data={**data, "faq-answer": "Aplikasi resmi.", "faq-is_published": "y"}
+    )
     with app.app_context():
         faq_id = db.session.scalar(select(Faq.id))
     assert "Apa itu M-Paspor?" in client.get("/kursus/kursus-uji/pelajaran-3").get_data(as_text=True)
     assert client.get(f"/tanya/faq/{faq_id}").status_code == 200
-    withdrawn = client.post(f"/tanya/faq/{faq_id}", data={**data, "answer": "Aplikasi resmi."})
+    withdrawn = client.post(f"/tanya/faq/{faq_id}", data={**data, "faq-answer": "Aplikasi resmi."})
     assert withdrawn.status_code == 302
     assert "Apa itu M-Paspor?" not in client.get("/kursus/kursus-uji/pelajaran-3").get_data(as_text=True)
     auth.sign_out()
     auth.sign_in(palembang_officer)
     assert client.get(f"/tanya/faq/{faq_id}").status_code == 404
-    assert client.post(f"/tanya/faq/{faq_id}", data={**data, "answer": "x", "is_published": "y"}).status_code == 404
+    assert (
+        client.post(f"/tanya/faq/{faq_id}", data={**data, "faq-answer": "x", "faq-is_published": "y"}).status_code
+        == 404
+    )
 
 
 def test_an_unanswered_question_cannot_become_an_faq(app, client, auth, resident, officer, course, counts):
@@ -162,7 +171,13 @@ def test_an_unanswered_question_cannot_become_an_faq(app, client, auth, resident
     (question_id,) = _question_ids(app)
     auth.sign_out()
     auth.sign_in(officer)
-    data = {"lesson_id": str(course.lessons[0]), "language": "id", "question": "Q", "answer": "A", "is_published": "y"}
+    data = {
+        "faq-lesson_id": str(course.lessons[0]),
+        "faq-language": "id",
+        "faq-question": "Q",
+        "faq-answer": "A",
+        "faq-is_published": "y",
+    }
     refused = client.post(f"/tanya/petugas/{question_id}/faq", data=data)
     assert refused.status_code == 422 and "Jawab pertanyaan ini dulu" in refused.get_data(as_text=True)
     with app.app_context():

@@ -1,7 +1,7 @@
 """videos: SHA-256 of the original, unique per lesson
 
 Revision ID: d20375dbd7b8
-Revises: 9968b9746fe4
+Revises: c0a7e5e1d2f3
 Create Date: 2026-12-07 10:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d20375dbd7b8"
-down_revision = "9968b9746fe4"
+down_revision = "c0a7e5e1d2f3"
 branch_labels = None
 depends_on = None
 

@@ -34,9 +34,10 @@ VIDEO_EXTENSIONS = frozenset(
 MAX_ATTEMPTS = 3
 #: A processing video whose job has not reported for this long lost its worker.
 STALE_AFTER = timedelta(minutes=5)
-#: Files a ready video serves from its hls/ and mp4/ folders; nothing else can be named.
+#: Files a ready video serves from its hls/ and mp4/ folders; nothing else can be named. Videos converted
+#: before audio moved to fMP4 still have MPEG-TS audio segments (audio_00000.ts).
 SERVED_FILE = re.compile(
-    r"^(?:master\.m3u8|(?:\d{2,4}p|audio)(?:\.m3u8|_init\.mp4|_\d{5}\.m4s)"
+    r"^(?:master\.m3u8|(?:\d{2,4}p|audio)(?:\.m3u8|_init\.mp4|_\d{5}\.m4s)|audio_\d{5}\.ts"
     r"|download\.mp4|poster\.jpg|thumbnail\.jpg|\d{2,4}p\.mp4|audio\.m4a)$"
 )
 #: Progressive files remuxed beside the HLS ladder, for browsers without native HLS.

@@ -61,6 +61,7 @@ STATUS_NAMES = {
 MIME_TYPES = {
     "m3u8": "application/vnd.apple.mpegurl",
     "m4s": "video/iso.segment",
+    "ts": "video/mp2t",
     "mp4": "video/mp4",
     "m4a": "audio/mp4",
     "jpg": "image/jpeg",

@@ -148,20 +148,9 @@ def test_deleting_the_video_completes_those_who_read_everything(app, client, aut
 @pytest.fixture
 def long_clip(tmp_path, ffmpeg_bin):
     """A 90-second clip: long enough to still be converting when it is deleted."""
-    import subprocess
+    from tests.media.conftest import _generate
 
-    path = tmp_path / "panjang.mp4"
-    subprocess.run(
-        [
-            ffmpeg_bin, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-            "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=90",
-            "-f", "lavfi", "-i", "sine=frequency=440:duration=90",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path),
-        ],
-        check=True,
-        timeout=120,
-    )  # fmt: skip
-    return path
+    return _generate(ffmpeg_bin, tmp_path / "panjang.mp4", "640x480", 90, audio=True)
 
 
 def test_deleting_a_video_while_it_converts_stops_the_job(app, client, auth, officer, make_lesson, long_clip):

@@ -273,3 +273,14 @@ def test_double_speed_viewing_counts_and_faster_does_not(app, client, auth, resi
     with app.app_context():
         furthest = db.session.scalars(db.select(LessonProgress.video_furthest_s)).one()
     assert furthest < 400 - 50
+
+
+def test_videos_converted_with_mpeg_ts_audio_still_play(app, client, watchable):
+    """Audio segments were MPEG-TS before they moved to fMP4; those already converted stay served."""
+    from pathlib import Path
+
+    _, video_id = watchable()
+    old_segment = Path(app.config["MEDIA_ROOT"]) / "videos" / str(video_id) / "hls" / "audio_00000.ts"
+    old_segment.write_bytes(b"\x47" + bytes(187))
+    response = client.get(f"/video/{video_id}/berkas/audio_00000.ts")
+    assert response.status_code == 200 and response.mimetype == "video/mp2t"

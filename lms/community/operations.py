@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, literal, null, or_, select, union_all, update
+from sqlalchemy import bindparam, delete, literal, null, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.access import ADMIN, LEADER, OFFICER, RESIDENT
@@ -316,16 +316,12 @@ class LessonPost:
     village_name: str | None
 
 
-def lesson_posts(lesson_id: int, languages: Languages) -> list[LessonPost]:
-    """Return the FAQs and answered public questions under a lesson, FAQs first, in ONE query.
-
-    FAQs in a language of the reader's chain come first; the others follow, so nothing published is lost.
-    A public question already made into an FAQ is shown once, as the FAQ.
-    """
+def _lesson_posts_statement():
+    """Build the statement for lesson_posts once: the lesson page pays for running it, not for building it."""
     faqs = select(
         literal(True).label("is_faq"), Faq.question, Faq.answer, Faq.language,
         null().label("village_name"), Faq.id.label("sort_id"),
-    ).where(Faq.lesson_id == lesson_id, Faq.is_published)  # fmt: skip
+    ).where(Faq.lesson_id == bindparam("lesson_id"), Faq.is_published)  # fmt: skip
     made_faq = select(Faq.question_id).where(Faq.question_id.is_not(None), Faq.is_published)
     questions = (
         select(
@@ -334,7 +330,7 @@ def lesson_posts(lesson_id: int, languages: Languages) -> list[LessonPost]:
         )
         .join(Region, Region.code == ResidentQuestion.village_code)
         .where(
-            ResidentQuestion.lesson_id == lesson_id,
+            ResidentQuestion.lesson_id == bindparam("lesson_id"),
             ResidentQuestion.is_public,
             ~ResidentQuestion.is_hidden,
             ResidentQuestion.answered_dt.is_not(None),
@@ -342,9 +338,19 @@ def lesson_posts(lesson_id: int, languages: Languages) -> list[LessonPost]:
         )
     )  # fmt: skip
     combined = union_all(faqs, questions).subquery()
-    rows = db.session.execute(
-        select(combined).order_by(combined.c.is_faq.desc(), combined.c.sort_id.desc()).limit(LESSON_LIMIT)
-    ).all()
+    return select(combined).order_by(combined.c.is_faq.desc(), combined.c.sort_id.desc()).limit(LESSON_LIMIT)
+
+
+_LESSON_POSTS = _lesson_posts_statement()
+
+
+def lesson_posts(lesson_id: int, languages: Languages) -> list[LessonPost]:
+    """Return the FAQs and answered public questions under a lesson, FAQs first, in ONE query.
+
+    FAQs in a language of the reader's chain come first; the others follow, so nothing published is lost.
+    A public question already made into an FAQ is shown once, as the FAQ.
+    """
+    rows = db.session.execute(_LESSON_POSTS, {"lesson_id": lesson_id}).all()
     posts = [LessonPost(bool(r.is_faq), r.question, r.answer, r.language, r.village_name) for r in rows]
     rank = {tag: index for index, tag in enumerate(languages.chain)}
     return sorted(posts, key=lambda post: (not post.is_faq, rank.get(post.language, len(rank))))

@@ -102,7 +102,9 @@ def test_asking_too_often_is_refused_with_the_friendly_429_page(app, client, aut
         app.config.pop("QUESTION_LIMIT_PER_USER")
 
 
-def test_a_leader_asks_for_an_assisted_villager_who_owns_the_question(app, client, auth, leader, create_user):
+def test_a_leader_asks_for_an_assisted_villager_who_owns_the_question_and_sees_the_answer(
+    app, client, auth, leader, officer, create_user
+):
     villager = create_user(RESIDENT, "wargadibantu", name="Mbah Sarni", is_assisted=True)
     ordinary = create_user(RESIDENT, "wargabiasa")
     auth.sign_in(leader)
@@ -117,3 +119,13 @@ def test_a_leader_asks_for_an_assisted_villager_who_owns_the_question(app, clien
         assert (question.user_id, question.asked_by_id, question.village_code) == (villager, leader, "16.72.01.1018")
     assert client.get(response.headers["Location"]).status_code == 200
     assert "Apakah Mbah perlu paspor" in client.get("/tanya").get_data(as_text=True)
+    auth.sign_out()
+    auth.sign_in(officer)
+    assert (
+        client.post(f"/tanya/petugas/{question.id}", data={"answer": "Perlu, paspor biasa cukup."}).status_code == 302
+    )
+    auth.sign_out()
+    auth.sign_in(leader)
+    home = client.get("/").get_data(as_text=True)
+    assert "Petugas sudah menjawab pertanyaan yang Anda ajukan untuk warga" in home
+    assert "Perlu, paspor biasa cukup." in client.get(f"/tanya/{question.id}").get_data(as_text=True)

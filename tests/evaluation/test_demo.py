@@ -21,9 +21,9 @@ def test_the_demo_shows_a_gain_and_feedback(app, client, auth):
             accounts = demo.seed()
             db.session.commit()
         warga2 = accounts["warga2"].id
-        pretest, final = (
-            db.session.scalars(select(Attempt).where(Attempt.user_id == warga2).order_by(Attempt.started_dt)).all()
-        )
+        pretest, final = db.session.scalars(
+            select(Attempt).where(Attempt.user_id == warga2).order_by(Attempt.started_dt)
+        ).all()
         assert pretest.is_pretest and pretest.started_dt <= final.started_dt and final.is_passed
         assert (pretest.score, pretest.max_score, final.score) == (3, 8, 8)
         assert db.session.scalar(select(func.count()).select_from(CourseFeedback)) == 1

@@ -13,6 +13,7 @@ import lms.community.models  # noqa: F401 - the models must exist when the app i
 from lms import demo
 from lms.access import LEADER, RESIDENT, allow
 from lms.accounts.operations import account_deleted
+from lms.certificates.operations import DIRECTORATE_GENERAL, office_name_for
 from lms.community import concerns as concern_reports
 from lms.community import operations
 from lms.community.demo_data import add_demo_questions
@@ -104,6 +105,12 @@ def _watch_soon() -> None:
     session.setdefault(WATCH_KEY, time.time() + WATCH_SECONDS)
 
 
+def _office_of(user) -> str | None:
+    """Return the name of the office covering a resident's village, or None when no office covers it yet."""
+    name = office_name_for(user.village_code)
+    return None if name == DIRECTORATE_GENERAL else name
+
+
 def _my_questions() -> list:
     """Return the signed-in resident's questions for "Belajar saya" (one query)."""
     if not current_user.is_authenticated:
@@ -186,6 +193,7 @@ def ask():
         lesson=lesson[0] if lesson else None,
         questions=operations.own_questions(current_user),
         is_leader=current_user.role == LEADER,
+        office=None if current_user.role == LEADER else _office_of(current_user),
     )
     return page, (422 if form.errors else 200)
 
@@ -229,7 +237,12 @@ def report():
             if is_new:
                 flash(_("Your report was sent to the immigration office. Thank you."), "success")
             return redirect(url_for("community.concern", concern_id=concern.id))
-    page = render_template("community/report.html", form=form, concerns=concern_reports.own_concerns(current_user))
+    page = render_template(
+        "community/report.html",
+        form=form,
+        concerns=concern_reports.own_concerns(current_user),
+        office=_office_of(current_user),
+    )
     return page, (422 if form.errors else 200)
 
 

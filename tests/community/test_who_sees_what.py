@@ -93,6 +93,7 @@ def test_a_concern_is_handled_by_the_office_and_the_reporter_reads_the_status(
     auth.sign_in(resident)
     page = client.get("/lapor").get_data(as_text=True)
     assert "110" in page and "SAPA 129" in page and "Yang terjadi selanjutnya" in page
+    assert "Laporan Anda dikirim ke Kantor Imigrasi Muara Enim." in page
     assert "Diterima" in client.get(f"/lapor/{concern_id}").get_data(as_text=True)
     auth.sign_out()
     auth.sign_in(officer)
@@ -137,3 +138,9 @@ def test_a_leader_without_assisted_villagers_cannot_ask(client, auth, create_use
     assert "Anda belum mendaftarkan" in page
     assert ask(client, "Pertanyaan").status_code == 422
     assert counts() == (0, 0)
+
+
+def test_a_resident_whose_village_no_office_covers_is_told_so(client, auth, create_user):
+    auth.sign_in(create_user(RESIDENT, "wargajakarta", village_code="31.71.01.1001"))
+    for path in ("/lapor", "/tanya"):
+        assert "Belum ada kantor imigrasi yang melayani desa Anda" in client.get(path).get_data(as_text=True)

@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import BinaryIO
 
 from flask import Response
 from flask_babel import to_user_timezone
@@ -20,6 +21,7 @@ from flask_babel import to_user_timezone
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -58,37 +60,51 @@ def safe_filename(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """Write a list as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the accents)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralise(str(title)) for title in header])
-    for row in rows:
-        writer.writerow([_cell(value, for_csv=True) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+class ListWriter:
+    """Write a list as CSV or XLSX into a binary stream row by row, so a long list never sits in memory whole."""
+
+    def __init__(self, output: BinaryIO, kind: str, header: Sequence[str], title: str = "Data") -> None:
+        self.output, self.kind = output, kind
+        if kind == "xlsx":
+            from openpyxl import Workbook
+
+            self.workbook = Workbook(write_only=True)
+            self.sheet = self.workbook.create_sheet(title=_UNSAFE_FILENAME.sub(" ", title)[:31] or "Data")
+            self.sheet.append([neutralise(str(name)) for name in header])
+        else:
+            # UTF-8 with a byte-order mark, so spreadsheet programs read the accents.
+            self.text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="", write_through=True)
+            self.writer = csv.writer(self.text)
+            self.writer.writerow([neutralise(str(name)) for name in header])
+
+    def append(self, row: Sequence) -> None:
+        if self.kind == "xlsx":
+            self.sheet.append([_cell(value, for_csv=False) for value in row])
+        else:
+            self.writer.writerow([_cell(value, for_csv=True) for value in row])
+
+    def close(self) -> None:
+        """Finish the file (the stream stays open)."""
+        if self.kind == "xlsx":
+            self.workbook.save(self.output)
+        else:
+            self.text.flush()
+            self.text.detach()
 
 
-def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "Data") -> bytes:
-    """Write a list as an XLSX workbook with one sheet, streaming rows (write-only mode)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_UNSAFE_FILENAME.sub(" ", title)[:31] or "Data")
-    sheet.append([neutralise(str(name)) for name in header])
-    for row in rows:
-        sheet.append([_cell(value, for_csv=False) for value in row])
+def list_bytes(kind: str, header: Sequence[str], rows: Iterable[Sequence], title: str = "Data") -> bytes:
+    """Write a list as CSV or XLSX and return the file's bytes."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    writer = ListWriter(buffer, kind, header, title)
+    for row in rows:
+        writer.append(row)
+    writer.close()
     return buffer.getvalue()
 
 
 def export_response(kind: str, name: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
     """Answer with a list as a CSV or XLSX download."""
-    if kind == "xlsx":
-        body, mimetype = xlsx_bytes(header, rows, title=name), XLSX_TYPE
-    else:
-        body, mimetype = csv_bytes(header, rows), "text/csv; charset=utf-8"
-    response = Response(body, mimetype=mimetype)
+    response = Response(list_bytes(kind, header, rows, title=name), mimetype=MIMETYPES[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="{safe_filename(name, kind)}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

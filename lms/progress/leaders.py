@@ -15,10 +15,11 @@ from wtforms.fields import SelectChoice
 from lms.access import LEADER, allow
 from lms.courses import reading
 from lms.extensions import db
+from lms.progress import background, enrolment, roster
 from lms.progress import dashboard as data
-from lms.progress import enrolment, roster
 from lms.progress.exports import FORMATS, export_response, local_phone
 from lms.progress.forms import RosterForm, VillagerForm
+from lms.progress.models import QUEUED, RUNNING
 from lms.progress.views import bp
 
 #: Participants shown per page.
@@ -129,10 +130,15 @@ def village_view(codes: list[str], args, languages=None) -> VillageView:
 
 def participant_rows(view: VillageView, village_names: dict[str, str]):
     """Return the export header and rows of a village view's (filtered) participants."""
+    return participant_table(view.courses, view.people, village_names)
+
+
+def participant_table(courses: list[data.CourseColumn], people: list[data.Participant], village_names: dict[str, str]):
+    """Return the export header and rows of some participants, with their status in each course."""
     header = [_("Name"), _("Username or phone"), _("Mobile number"), _("Village"), _("Added by a leader")]
-    header += [course.title.value for course in view.courses] + [_("Last activity")]
+    header += [course.title.value for course in courses] + [_("Last activity")]
     rows = []
-    for person in view.people:
+    for person in people:
         row = [
             person.name,
             person.sign_in_name,
@@ -140,7 +146,7 @@ def participant_rows(view: VillageView, village_names: dict[str, str]):
             village_names.get(person.village_code, person.village_code),
             _("yes") if person.is_assisted else _("no"),
         ]
-        row += [str(STATUS_NAMES[person.state(course.id).status]) for course in view.courses]
+        row += [str(STATUS_NAMES[person.state(course.id).status]) for course in courses]
         rows.append([*row, person.last_activity_dt])
     return header, rows
 
@@ -308,6 +314,14 @@ def import_preview(token: str):
     if record is None:
         abort(404)
     result = None
+    file_job = background.roster_job_for(current_user, record)
+    if file_job is not None and file_job.status in (QUEUED, RUNNING):
+        return redirect(url_for("progress.file_job", job_id=file_job.id))
+    if request.method == "POST" and not record.confirmed_dt and len(record.rows) > roster.SAVE_IN_REQUEST:
+        file_job = background.start_roster_save(current_user, record)
+        db.session.commit()
+        background.queue_due_jobs()
+        return redirect(url_for("progress.file_job", job_id=file_job.id))
     if request.method == "POST":
         result = roster.confirm_import(current_user, record)
         db.session.commit()

@@ -95,3 +95,44 @@ class RosterImport(db.Model):
 
     def __repr__(self) -> str:
         return f"<RosterImport {self.id} of leader {self.leader_id}>"
+
+
+#: States of a background file job, in the order a successful one passes through them.
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+#: Kinds of background file jobs.
+EXPORT, ROSTER_SAVE = "export", "roster"
+
+
+class FileJob(db.Model):
+    """A long export or roster save that runs in the background, with its progress and, for exports, its file."""
+
+    __tablename__ = "file_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "export" (a list written to a file) or "roster" (a checked roster saved).
+    kind: Mapped[str] = mapped_column(String(10))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: What was asked, so the same request twice finds the job already running: e.g. "export:16.72:csv:paspor".
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    #: What the job needs: the region, format and course of an export; the roster import's id.
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: queued, running, done or failed.
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    #: Steps done so far (villages written, rows saved), out of total.
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    #: The finished file under MEDIA_ROOT/exports/; None until done, and again once swept away.
+    filename: Mapped[str | None] = mapped_column(String(100))
+    #: Why it failed, as a code the page explains in plain words.
+    failure: Mapped[str | None] = mapped_column(String(40))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_dt: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<FileJob {self.id} {self.kind} {self.status} {self.done}/{self.total}>"
+
+    @property
+    def percent(self) -> float:
+        if self.status == DONE:
+            return 100.0
+        return min(100.0 * self.done / self.total, 100.0) if self.total else 0.0

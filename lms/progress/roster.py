@@ -41,6 +41,10 @@ COLUMNS = {
     "phone": ("telepon", "no_hp", "nomor_hp", "hp", "phone", "telp", "nomor_telepon", "no_telepon"),
     "village_code": ("kode_desa", "village_code", "kode_wilayah", "kode_kelurahan", "kode"),
 }
+#: Villagers saved per statement batch (and per step of a background save).
+SAVE_BATCH = 1000
+#: Rosters with more rows than this are saved in the background, with progress.
+SAVE_IN_REQUEST = 1000
 #: Rows of refusals shown and stored: enough to fix a file, never the whole of a bad one.
 MAX_REFUSED_KEPT = 500
 
@@ -272,20 +276,36 @@ class ImportResult:
 
 def confirm_import(leader, record: RosterImport) -> ImportResult:
     """Save an import's checked rows in the current transaction, once: a second confirmation saves nothing."""
-    now = utcnow()
     claimed = db.session.execute(
         update(RosterImport)
         .where(RosterImport.id == record.id, RosterImport.confirmed_dt.is_(None))
-        .values(confirmed_dt=now)
+        .values(confirmed_dt=utcnow())
         .execution_options(synchronize_session=False)
     )
+    db.session.refresh(record)
     if claimed.rowcount != 1:
-        db.session.refresh(record)
         return ImportResult(record.saved_count, [], False, [row["user_id"] for row in record.rows if "user_id" in row])
-    rows = list(record.rows)
-    taken = taken_phones([row["phone"] for row in rows if row["phone"]])
-    skipped = [row for row in rows if row["phone"] in taken]
-    keep = [row for row in rows if row["phone"] not in taken]
+    remaining = len(record.rows)
+    while remaining:
+        remaining = save_next_batch(leader, record)[1]
+    skipped = [row for row in record.rows if row.get("skipped")]
+    return ImportResult(record.saved_count, skipped, True, [row["user_id"] for row in record.rows if "user_id" in row])
+
+
+def save_next_batch(leader, record: RosterImport, size: int = SAVE_BATCH) -> tuple[int, int]:
+    """Save the next batch of an import's unsaved rows; return (villagers saved so far, rows left).
+
+    Each saved row keeps its new account's id and a row whose number was taken since the preview is
+    marked skipped, so running this again (a second confirmation, a restarted job) never saves a row twice.
+    """
+    now = utcnow()
+    rows = [dict(row) for row in record.rows]
+    pending = [row for row in rows if "user_id" not in row and not row.get("skipped")]
+    batch = pending[:size]
+    taken = taken_phones([row["phone"] for row in batch if row["phone"]])
+    for row in batch:
+        row["skipped"] = row["phone"] in taken
+    keep = [row for row in batch if not row["skipped"]]
     usernames = free_usernames([row["name"] for row in keep])
     values = [
         {
@@ -305,17 +325,16 @@ def confirm_import(leader, record: RosterImport) -> ImportResult:
         }
         for row, username in zip(keep, usernames, strict=True)
     ]
-    user_ids: dict[str, int] = {}
-    for start in range(0, len(values), 1000):
-        batch = values[start : start + 1000]
-        db.session.execute(insert(User), batch)
-        names = [item["username"] for item in batch]
-        user_ids.update(db.session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
-    ids = [user_ids[item["username"]] for item in values]
-    if record.course_id and ids:
-        enrol_many(ids, record.course_id, via=VIA_LEADER, by_id=leader.id)
-    record.rows = [{**row, "user_id": user_id} for row, user_id in zip(keep, ids, strict=True)]
-    record.saved_count = len(ids)
-    record.confirmed_dt = now
+    if values:
+        db.session.execute(insert(User), values)
+        names = [item["username"] for item in values]
+        found = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
+        for row, item in zip(keep, values, strict=True):
+            row["user_id"] = found[item["username"]]
+        if record.course_id:
+            enrol_many([row["user_id"] for row in keep], record.course_id, via=VIA_LEADER, by_id=leader.id)
+    record.rows = rows
+    record.saved_count = sum("user_id" in row for row in rows)
+    record.confirmed_dt = record.confirmed_dt or now
     db.session.flush()
-    return ImportResult(len(ids), skipped, True, ids)
+    return record.saved_count, len(pending) - len(batch)

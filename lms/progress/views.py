@@ -36,4 +36,4 @@ def my_learning():
     return render_template("progress/my_learning.html", courses=courses, languages=languages)
 
 
-from lms.progress import leaders  # noqa: E402, F401 - the leaders' pages, on this blueprint
+from lms.progress import file_jobs, leaders  # noqa: E402, F401 - more pages, on this blueprint

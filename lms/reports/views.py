@@ -1,12 +1,15 @@
 """Officers' reports over their office's area, with drill-down and exports."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.access import STAFF, allow
 from lms.courses import reading
+from lms.extensions import db
+from lms.progress import background
 from lms.progress.dashboard import published_courses
 from lms.progress.exports import FORMATS, export_response
 from lms.progress.leaders import FUNNEL_NAMES, STATUS_NAMES, participant_rows, village_view
@@ -25,15 +28,21 @@ LEVEL_NAMES = {
 }
 
 
+def _region_in_area(area, code: str):
+    """Return the region with this code, None for no code, or answer 404 when it lies outside the area."""
+    code = code[:13].strip()
+    region = get_region(code) if code else None
+    if code and (region is None or not operations.may_see(area, region.code)):
+        abort(404)  # a region outside the area is as unknown as a missing one
+    return region
+
+
 @bp.get("/laporan")
 @allow(*STAFF)
 def office():
     """Show counts and completion rates for the office's area, one level at a time, down to a village's people."""
     area = operations.area_of(current_user)
-    code = request.args.get("region", "")[:13].strip()
-    region = get_region(code) if code else None
-    if code and (region is None or not operations.may_see(area, region.code)):
-        abort(404)  # a region outside the area is as unknown as a missing one
+    region = _region_in_area(area, request.args.get("region", ""))
     kind = request.args.get("format")
     crumbs = list(reversed(region.path)) if region else []
     if region is not None and region.level == VILLAGE:
@@ -86,3 +95,20 @@ def office():
         course=course,
         level_name=LEVEL_NAMES[report.level],
     )
+
+
+@bp.post("/laporan/ekspor")
+@allow(*STAFF)
+def export_participants():
+    """Start exporting every participant of a region of the area in the background, and show its progress."""
+    region = _region_in_area(operations.area_of(current_user), request.form.get("region", ""))
+    if region is None or region.level == VILLAGE:
+        abort(404)  # a village's list exports at once from its own page
+    kind = request.form.get("format")
+    course = request.form.get("course") or None
+    if kind not in FORMATS or (course and course not in {c.slug for c in published_courses(reading.load_languages())}):
+        return render_template("reports/export_refused.html", region=region), 422
+    file_job = background.start_region_export(current_user, region.code, kind, course, str(get_locale() or "id"))
+    db.session.commit()
+    background.queue_due_jobs()
+    return redirect(url_for("progress.file_job", job_id=file_job.id), code=303)

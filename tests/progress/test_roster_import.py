@@ -137,8 +137,16 @@ def test_ten_thousand_rows_import_and_one_more_is_refused(app, client, auth, lea
     rows = [["nama", "telepon"]] + [[f"Warga {n}", f"0812{n:08d}"] for n in range(10_000)]
     response = upload(client, xlsx(rows), "warga.xlsx")
     assert response.status_code == 302
-    response = client.post(response.headers["Location"], headers={"Accept-Language": "en"})
-    assert "10000 villagers saved." in response.get_data(as_text=True)
+    preview = response.headers["Location"]
+    response = client.post(preview, headers={"Accept-Language": "en"})
+    assert response.status_code == 302  # saved in the background, with progress
+    job_page = response.headers["Location"]
+    again = client.post(preview, headers={"Accept-Language": "en"})  # a double submit adds nobody
+    assert "This list was saved already; nothing was added twice." in again.get_data(as_text=True)
+    page = client.get(job_page, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Finished" in page and ">100</span>%" in page and "10000 of 10000 villagers saved" in page
+    page = client.get(preview, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'id="rows-ready">10000</strong> saved', page)
     with app.app_context():
         assert residents() == 10_000
         assert db.session.scalar(select(func.count(func.distinct(User.username)))) == 10_001  # and the leader

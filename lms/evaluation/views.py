@@ -136,13 +136,11 @@ def office():
         ]
         return export_response(kind, f"peningkatan-{period.first}-{period.last}", header, rows)
     by_course = sorted(summary.gains_by_course(gains), key=lambda g: names.course(g.course_id))
-    page = render_template(
+    return _page(
         "evaluation/office.html",
-        office=office,
-        offices=offices,
-        area=area,
-        form=form,
-        period=period,
+        (office, area, offices),
+        form,
+        period,
         reach=summary.reach(area, period),
         gains=sorted(gains, key=lambda g: (names.course(g.course_id), names.village(g.village_code))),
         by_course=by_course,
@@ -150,8 +148,22 @@ def office():
         questions=questions,
         lowest=lowest,
         names=names,
+    )
+
+
+def _page(template: str, scope: tuple, form: PeriodForm, period: summary.Period, **context):
+    """Render an officer's page with its office, area, period and the number format; 422 for a wrong period."""
+    office, area, offices = scope
+    page = render_template(
+        template,
+        office=office,
+        offices=offices,
+        area=area,
+        form=form,
+        period=period,
         number=_number,
         args=_arguments(office, period),
+        **context,
     )
     return page, (422 if form.errors else 200)
 
@@ -186,21 +198,16 @@ def feedback():
             abort(404)
         header, rows = _feedback_rows(which, names, courses, lessons, written)
         return export_response(kind, f"umpan-balik-{which}-{period.first}-{period.last}", header, rows)
-    page = render_template(
+    return _page(
         "evaluation/feedback.html",
-        office=office,
-        offices=offices,
-        area=area,
-        form=form,
-        period=period,
+        (office, area, offices),
+        form,
+        period,
         courses=courses,
         lessons=lessons,
         comments=written,
         names=names,
-        number=_number,
-        args=_arguments(office, period),
     )
-    return page, (422 if form.errors else 200)
 
 
 def _feedback_rows(which: str, names, courses, lessons, written) -> tuple[list[str], list[tuple]]:

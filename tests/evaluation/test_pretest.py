@@ -113,3 +113,15 @@ def test_the_built_in_courses_offer_a_pretest():
 
     for path in sorted(Path(__file__).resolve().parents[2].joinpath("courses").glob("*/quiz.yml")):
         assert yaml.safe_load(path.read_text())["pretest"] is True, path
+
+
+def test_item_statistics_count_quiz_attempts_only(app, resident, course_slug):
+    from lms.quizzes.statistics import item_statistics, villages_with_attempts
+
+    take(app, course_slug, resident, right=4, pretest=True)
+    with app.app_context():
+        assert sum(statistic.answered for statistic in item_statistics(_quiz(course_slug))) == 0
+        assert villages_with_attempts(_quiz(course_slug)) == []
+    take(app, course_slug, resident, right=4)
+    with app.app_context():
+        assert sum(statistic.answered for statistic in item_statistics(_quiz(course_slug))) == 4

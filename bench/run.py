@@ -804,6 +804,15 @@ def certificate_figures(results: Results, bulk: int) -> None:
 # --- the run -----------------------------------------------------------------------------------------
 
 
+#: Groups of figures; BENCH_ONLY=load,weight picks some (e.g. to re-measure page speed alone), default all.
+GROUPS = ("load", "weight", "lighthouse", "scale", "video", "certificates")
+
+
+def wanted(group: str) -> bool:
+    only = [name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()]
+    return not only or group in only
+
+
 def run(smoke: bool) -> int:
     rounds, seconds = (1, 1) if smoke else (int(os.environ.get("BENCH_ROUNDS", "3")), 5)
     results = Results()
@@ -870,7 +879,8 @@ def run(smoke: bool) -> int:
             targets.append({"name": "leader_dashboard", "path": dashboard, "cookie": leader.cookie})
 
         load_started = time.monotonic()
-        measure(results, ["load"], load_figures, results, work, app, hello, targets, rounds, seconds)
+        if wanted("load"):
+            measure(results, ["load"], load_figures, results, work, app, hello, targets, rounds, seconds)
         print(f"# load figures took {time.monotonic() - load_started:.0f} s", flush=True)
         app_peaks, hello_peaks = app.worker_peak_kb(), hello.worker_peak_kb()
         if app_peaks:
@@ -878,7 +888,8 @@ def run(smoke: bool) -> int:
         if hello_peaks:
             results.add("hello_worker_peak_memory", round(max(hello_peaks) / 1024, 1), "MB", workers_kb=hello_peaks)
 
-        scale_figures(results, work, app, env, endpoints, state, seconds)
+        if wanted("scale"):
+            scale_figures(results, work, app, env, endpoints, state, seconds)
 
         weight_pages = [("home", "/", ""), ("sign_in_page", "/akun/masuk", "")]
         if "lesson" in pages:
@@ -886,7 +897,7 @@ def run(smoke: bool) -> int:
         else:
             for name in ("lesson_first_load_bytes", "lesson_first_load_requests", "lesson_repeat_load_bytes"):
                 results.skip(name, "no lesson page linked from /kursus yet")
-        for name, path, cookie in weight_pages:
+        for name, path, cookie in weight_pages if wanted("weight") else []:
             figures = [f"{name}_first_load_bytes", f"{name}_first_load_requests", f"{name}_repeat_load_bytes"]
             measure(results, figures, page_weight, results, app.base, name, path, cookie)
 
@@ -899,9 +910,9 @@ def run(smoke: bool) -> int:
                     results.skip(f"lighthouse_{name}_{category}", f"no {name} page yet")
         for name, path, cookie in audit_pages:
             figures = [f"lighthouse_{name}_performance", f"lighthouse_{name}_accessibility"]
-            if smoke:
+            if smoke or not wanted("lighthouse"):
                 for figure in figures:
-                    results.skip(figure, "bench-smoke runs no Lighthouse")
+                    results.skip(figure, "bench-smoke runs no Lighthouse" if smoke else "not in BENCH_ONLY")
                 continue
             measure(results, figures, lighthouse, results, work, app.base, name, path, cookie)
     finally:
@@ -910,9 +921,11 @@ def run(smoke: bool) -> int:
 
     try:
         transcode_names = ["transcode_speed", "transcode_overhead", "rendition_240p_size", "rendition_audio_size"]
-        measure(results, transcode_names, transcode_figures, results, work, 4 if smoke else 30, rounds)
+        if wanted("video"):
+            measure(results, transcode_names, transcode_figures, results, work, 4 if smoke else 30, rounds)
         certificate_names = ["certificate_page", "certificate_bulk_page"]
-        measure(results, certificate_names, certificate_figures, results, 20 if smoke else 500)
+        if wanted("certificates"):
+            measure(results, certificate_names, certificate_figures, results, 20 if smoke else 500)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

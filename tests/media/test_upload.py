@@ -186,6 +186,22 @@ def test_the_periodic_task_is_registered(app):
     assert revive_stalled_videos.task_class in huey._registry._periodic_tasks
 
 
+def test_the_periodic_sweep_revives_a_video_whose_worker_died(app, ready_video):
+    from lms.media.jobs import revive_stalled_videos
+
+    _, video_id = ready_video
+    with app.app_context():
+        video = db.session.get(Video, video_id)
+        video.status, video.heartbeat_dt = PROCESSING, utcnow() - timedelta(minutes=10)
+        db.session.commit()
+
+    revive_stalled_videos.call_local()  # as the worker's scheduler runs it, outside any request
+
+    with app.app_context():
+        video = db.session.get(Video, video_id)
+        assert (video.status, video.attempts) == (READY, 2)
+
+
 # --- The same file twice ---------------------------------------------------------------------------------
 
 

@@ -5,7 +5,18 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -149,11 +160,22 @@ def _static_hash(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
 
 
+@lru_cache(maxsize=1024)
+def _static_address(app_id: int, script_root: str, filename: str, mtime: float) -> str:
+    # Built once per file version: every page asks for the stylesheet, and url_for is not free.
+    path = Path(current_app.static_folder) / filename
+    version = _static_hash(str(path), mtime) if mtime else "0"
+    return url_for("static", filename=filename, v=version)
+
+
 def static_url(filename: str) -> str:
     """Return a static file's URL carrying its content hash, so browsers may cache it for a year."""
-    path = Path(current_app.static_folder) / filename
-    version = _static_hash(str(path), path.stat().st_mtime) if path.exists() else "0"
-    return url_for("static", filename=filename, v=version)
+    try:
+        mtime = (Path(current_app.static_folder) / filename).stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    script_root = request.script_root if has_request_context() else ""
+    return _static_address(id(current_app._get_current_object()), script_root, filename, mtime)
 
 
 #: The main menu: endpoint, label, who sees it. Entries whose endpoint does not exist are left out.
@@ -174,12 +196,18 @@ NAV = (
 def nav_items() -> list[dict]:
     """Return the menu entries the current person may use."""
     role = current_user.role if current_user.is_authenticated else None
-    items = []
-    for endpoint, label, who in NAV:
-        if endpoint in current_app.view_functions and (ANYONE in who or role in who):
-            url = url_for(endpoint)
-            items.append({"url": url, "label": label, "current": request.path == url})
-    return items
+    entries = _nav_entries(id(current_app._get_current_object()), request.script_root, role)
+    return [{"url": url, "label": label, "current": request.path == url} for url, label in entries]
+
+
+@lru_cache(maxsize=64)
+def _nav_entries(app_id: int, script_root: str, role: str | None) -> tuple:
+    # The same for everyone of a role: built once, not with ten url_for calls on every page.
+    return tuple(
+        (url_for(endpoint), label)
+        for endpoint, label, who in NAV
+        if endpoint in current_app.view_functions and (ANYONE in who or role in who)
+    )
 
 
 @bp.get("/")

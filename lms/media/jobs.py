@@ -111,6 +111,7 @@ def run_transcode(video_id: int, attempt: int) -> None:
             preset=config.get("VIDEO_PRESET", "veryfast"),
         )
         progressive = remux_progressive(result, progressive_dir, ffmpeg_bin)
+        renditions = describe(result, progressive)
     except (TranscodeError, OSError) as error:
         if _is_deleted(video_id):
             # Deleted while converting: whatever this run wrote goes with it.
@@ -124,7 +125,6 @@ def run_transcode(video_id: int, attempt: int) -> None:
         shutil.rmtree(progressive_dir, ignore_errors=True)
         _finish(video_id, attempt, status=FAILED, failure_reason=error.reason, failure_detail=error.detail[:1000])
         return
-    renditions = describe(result, progressive)
     if not _finish(video_id, attempt, status=READY, progress_percent=100.0, seconds_left=0.0, renditions=renditions):
         if _is_deleted(video_id):
             shutil.rmtree(folder, ignore_errors=True)

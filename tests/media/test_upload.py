@@ -179,16 +179,11 @@ def test_a_video_whose_worker_died_is_queued_again_then_failed(app, ready_video)
         db.session.rollback()
 
 
-def test_the_periodic_task_is_registered(app):
+def test_the_periodic_sweep_is_scheduled_and_revives_a_video_whose_worker_died(app, ready_video):
     from lms.jobs import huey
     from lms.media.jobs import revive_stalled_videos
 
     assert revive_stalled_videos.task_class in huey._registry._periodic_tasks
-
-
-def test_the_periodic_sweep_revives_a_video_whose_worker_died(app, ready_video):
-    from lms.media.jobs import revive_stalled_videos
-
     _, video_id = ready_video
     with app.app_context():
         video = db.session.get(Video, video_id)

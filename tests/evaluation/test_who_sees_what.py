@@ -56,7 +56,8 @@ def test_admins_see_every_office_or_the_chosen_one(app, client, auth, create_use
         far = db.session.scalar(db.select(Office.id).where(Office.name == FAR_OFFICE))
     chosen = client.get(f"/evaluasi?kantor={far}").get_data(as_text=True)
     assert "Gambir" in chosen and "Dempo Makmur" not in chosen
-    assert client.get("/evaluasi?kantor=999999").status_code == 404
+    for unknown in ("999999", "0", str(10**30)):
+        assert client.get(f"/evaluasi?kantor={unknown}").status_code == 404
 
 
 @pytest.mark.parametrize(

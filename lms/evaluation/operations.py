@@ -15,11 +15,11 @@ def find_course(slug: str) -> Course | None:
 
 
 def find_lesson(slug: str, lesson_slug: str) -> Lesson | None:
-    """Return a lesson of a published course."""
+    """Return a lesson residents can read: of a published course, not archived."""
     return db.session.scalar(
         select(Lesson)
         .join(Course, Course.id == Lesson.course_id)
-        .where(Course.slug == slug, Course.is_published, Lesson.slug == lesson_slug)
+        .where(Course.slug == slug, Course.is_published, Lesson.slug == lesson_slug, Lesson.is_archived.is_(False))
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms.evaluation.models import LessonRating
 from lms.extensions import db
 from tests.browser.test_quizzes_taking import assert_accessible, assert_fits_the_phone, sign_in
-from tests.evaluation.conftest import SLUG, create_pretest_course
+from tests.evaluation.conftest import SLUG, create_pretest_course, take
 from tests.quizzes.conftest import attempt_of, right_choices
 
 pytestmark = pytest.mark.browser
@@ -46,3 +46,21 @@ def test_a_resident_takes_the_pretest_then_rates_a_lesson(app, page, live_server
     assert_fits_the_phone(page)
     with app.app_context():
         assert db.session.scalars(select(LessonRating.rating).where(LessonRating.user_id == user_id)).all() == [4]
+
+
+def test_the_officers_evaluation_page_reads_on_a_phone(app, page, live_server, create_user):
+    create_pretest_course(app)
+    resident = create_user("resident", "warga-hasil")
+    take(app, SLUG, resident, right=1, pretest=True)
+    take(app, SLUG, resident, right=4)
+    create_user("officer", "petugas-evaluasi")
+    sign_in(page, live_server, "petugas-evaluasi")
+    page.goto(f"{live_server}/evaluasi")
+    expect(page.get_by_role("heading", name="Peningkatan pengetahuan")).to_be_visible()
+    expect(page.get_by_role("img", name="Rata-rata nilai pra-tes dan nilai akhir per kursus")).to_be_visible()
+    assert_accessible(page)
+    assert_fits_the_phone(page)
+    page.get_by_role("link", name="Penilaian dan komentar").click()
+    expect(page.get_by_role("heading", name="Penilaian dan komentar")).to_be_visible()
+    assert_accessible(page)
+    assert_fits_the_phone(page)

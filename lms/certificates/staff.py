@@ -70,7 +70,7 @@ def bulk():
     candidates = printing.print_candidates(course, village.code) if course and village else []
     chosen = {candidate.user.id for candidate in candidates if candidate.is_preselected}
     if request.method == "POST" and course and village:
-        chosen = {int(value) for value in request.form.getlist("user_id") if value.isdigit()}
+        chosen = {int(value) for value in request.form.getlist("user_id") if value.isdecimal() and len(value) < 10}
         if form.validate_on_submit():
             try:
                 user_ids = sorted(chosen, key=_order(candidates))

@@ -8,6 +8,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from lms.community.models import ANSWER_MAX, QUESTION_MAX
+from lms.core.forms import choice_number
 
 #: Characters no text may hold: PostgreSQL refuses NUL, and the others only hide what a text says.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -17,14 +18,6 @@ def printable(form, field) -> None:
     """Refuse invisible control characters (tabs and line breaks are fine)."""
     if field.data and _CONTROL.search(field.data):
         raise ValidationError(_l("Please remove the invisible control characters from the text."))
-
-
-def number(value) -> int:
-    """Read a numeric choice; anything else means none."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _text(label, maximum: int, required_message, **kwargs) -> TextAreaField:
@@ -45,10 +38,10 @@ class QuestionForm(FlaskForm):
     body = _text(_l("Your question"), QUESTION_MAX, _l("Please write your question."), render_kw={"rows": 5})
     language = SelectField(_l("Language of your question"), validate_choice=True)
     is_public = BooleanField(_l("Others may read my question and its answer under the lesson (without my name)"))
-    course_id = SelectField(_l("Course it is about (optional)"), coerce=number, default=0, validate_choice=False)
+    course_id = SelectField(_l("Course it is about (optional)"), coerce=choice_number, default=0, validate_choice=False)
     #: A leader asks on behalf of an assisted villager of their village.
-    villager_id = SelectField(_l("On behalf of"), coerce=number, default=0, validate_choice=False)
-    lesson_id = HiddenField(filters=[number])
+    villager_id = SelectField(_l("On behalf of"), coerce=choice_number, default=0, validate_choice=False)
+    lesson_id = HiddenField(filters=[choice_number])
     form_token = HiddenField()
 
 
@@ -61,7 +54,7 @@ class AnswerForm(FlaskForm):
 class FaqForm(FlaskForm):
     """An officer words a frequently asked question under a lesson."""
 
-    lesson_id = SelectField(_l("Lesson"), coerce=number, validate_choice=True)
+    lesson_id = SelectField(_l("Lesson"), coerce=choice_number, validate_choice=True)
     language = SelectField(_l("Language"), validate_choice=True)
     question = _text(_l("Question"), QUESTION_MAX, _l("Please write the question."), render_kw={"rows": 3})
     answer = _text(_l("Answer"), ANSWER_MAX, _l("Please write the answer."), render_kw={"rows": 6})

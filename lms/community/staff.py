@@ -11,6 +11,7 @@ from lms.community import operations
 from lms.community.forms import AnswerForm, FaqForm, HandleForm, HideForm
 from lms.community.models import Faq
 from lms.community.views import bp
+from lms.core.forms import choice_number
 from lms.courses import reading
 from lms.extensions import db
 from lms.i18n import content_languages
@@ -40,7 +41,7 @@ def queue():
     view = request.args.get("lihat", operations.OPEN)
     view = view if view in QUEUE_VIEWS else operations.OPEN
     village = request.args.get("desa", "")[:13] or None
-    course_id = request.args.get("kursus", 0, type=int) or None
+    course_id = request.args.get("kursus", 0, type=choice_number) or None
     questions = operations.queue(current_user, view=view, village_code=village, course_id=course_id)
     return render_template(
         "community/queue.html",

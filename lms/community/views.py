@@ -19,6 +19,7 @@ from lms.community import operations
 from lms.community.demo_data import add_demo_questions
 from lms.community.forms import ConcernForm, QuestionForm
 from lms.community.models import CONCERN_KINDS, FOREIGNER, JOB_OFFER, OTHER, RECRUITER
+from lms.core.forms import choice_number
 from lms.courses import reading
 from lms.extensions import db, limiter
 from lms.i18n import content_languages
@@ -145,7 +146,7 @@ def _question_form(languages) -> QuestionForm:
     if request.method == "GET":
         form.language.data = current_user.language or languages.wanted
         form.form_token.data = operations.new_form_token()
-        form.lesson_id.data = request.args.get("pelajaran", 0, type=int)
+        form.lesson_id.data = request.args.get("pelajaran", 0, type=choice_number)
     form.course_id.choices = [SelectChoice(0, _("No particular course"))] + [
         SelectChoice(course.id, course.title.value) for course in published_courses(languages)
     ]

@@ -27,7 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from lms import jobs
@@ -96,9 +96,13 @@ def form_fields_only(meta, form, formdata):
         return formdata
     if not _is_submitted():
         return None
+    fields = request.form
+    if any("\x00" in value for _name, value in fields.items(multi=True)):
+        # Nobody types a NUL byte, and PostgreSQL refuses to store one: drop it rather than fail.
+        fields = MultiDict([(name, value.replace("\x00", "")) for name, value in fields.items(multi=True)])
     if request.files:
-        return CombinedMultiDict((request.files, request.form))
-    return request.form or None
+        return CombinedMultiDict((request.files, fields))
+    return fields or None
 
 
 def render_backend_error(error):

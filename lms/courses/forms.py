@@ -3,9 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from lms.core.forms import WholeNumberField, WholeNumberRange
 from lms.courses.files import SLUG
 
 SLUG_VALIDATORS = [
@@ -19,29 +20,6 @@ TITLE_VALIDATORS = [
 ]
 #: Longest lesson body accepted: a lesson is read on a phone, so this is generous.
 MAX_BODY = 100_000
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed by a person: text that is not one leaves no number, so the range's message explains."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None  # wtforms' own message is English only; the field's validators say what to write
-
-
-class WholeNumberRange(NumberRange):
-    """Refuse a number outside a range, whatever its size (wtforms' own turns it into a float, which overflows)."""
-
-    def __call__(self, form, field):
-        number = field.data
-        if (
-            number is None
-            or (self.min is not None and number < self.min)
-            or (self.max is not None and number > self.max)
-        ):
-            raise ValidationError(self.message)
 
 
 class NewCourseForm(FlaskForm):

@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
+
+from lms.core.forms import WholeNumberRange
 
 #: Longest answer to an open question; a resident's comment is a few sentences.
 TEXT_LIMIT = 2000
@@ -28,7 +30,7 @@ class RatingField(IntegerField):
 
 def _rating(label, *, required: bool = False):
     first = InputRequired(message=_l("Choose a number from 1 to 5.")) if required else Optional()
-    return RatingField(label, validators=[first, NumberRange(min=1, max=5, message=OUT_OF_SCALE)])
+    return RatingField(label, validators=[first, WholeNumberRange(min=1, max=5, message=OUT_OF_SCALE)])
 
 
 class CourseFeedbackForm(FlaskForm):

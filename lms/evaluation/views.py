@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from lms import demo
 from lms.access import ADMIN, LEADER, RESIDENT, STAFF, allow
+from lms.core.forms import LARGEST_INTEGER
 from lms.courses import reading
 from lms.evaluation import models as models  # the models must exist when the app is created
 from lms.evaluation import operations, summary
@@ -90,7 +91,7 @@ def _scope() -> tuple[Office | None, list[str] | None, list[Office]]:
     office_id = request.args.get("kantor", type=int)
     if office_id is None:
         return None, None, offices
-    office = db.session.get(Office, office_id)
+    office = db.session.get(Office, office_id) if abs(office_id) <= LARGEST_INTEGER else None
     if office is None:
         abort(404)
     return office, [region.code for region in office.regions], offices

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from lms.core.forms import choice_number
+
 
 def _parse(text: str, pattern: str):
     return datetime.strptime(text.strip(), pattern)
@@ -28,14 +30,6 @@ def valid_time(form, field) -> None:
         raise ValidationError(_l("Please give a time, e.g. 09:30.")) from None
 
 
-def course_number(value) -> int:
-    """Read a course choice; anything that is not a number means no course."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 class SessionForm(FlaskForm):
     """Schedule an outreach session: where, on what, when."""
 
@@ -46,7 +40,7 @@ class SessionForm(FlaskForm):
             Length(max=13, message=_l("At most 13 characters.")),
         ],
     )
-    course_id = SelectField(_l("Course"), coerce=course_number, default=0, validate_choice=False)
+    course_id = SelectField(_l("Course"), coerce=choice_number, default=0, validate_choice=False)
     topic = StringField(_l("Topic"), validators=[Length(max=200, message=_l("At most 200 characters."))])
     place = StringField(_l("Place"), validators=[Length(max=200, message=_l("At most 200 characters."))])
     day = StringField(

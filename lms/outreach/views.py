@@ -139,7 +139,7 @@ def _course_title(record) -> str | None:
 
 
 def _ids(name: str) -> set[int]:
-    return {int(value) for value in request.form.getlist(name) if value.isdigit() and len(value) < 12}
+    return {int(value) for value in request.form.getlist(name) if value.isdecimal() and len(value) < 10}  # a 32-bit id
 
 
 @bp.post("/<int:session_id>/hadir")

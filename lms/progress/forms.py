@@ -6,19 +6,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from lms.core.forms import choice_number
 from lms.progress.exports import FORMULA_STARTS
 
 CONSENT_LABEL = _l(
     "I explained to the villager what Kelas Imigrasi keeps about them (name, village, progress) and they agreed."
 )
-
-
-def number_or_zero(value) -> int:
-    """Read a choice's number; anything else means none."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def plain_name(form, field) -> None:
@@ -47,7 +40,7 @@ class VillagerForm(FlaskForm):
     village_code = SelectField(
         _l("Village"), validators=[DataRequired(message=_l("Please choose the village."))], validate_choice=False
     )
-    course_id = SelectField(_l("Enrol in a course"), coerce=number_or_zero, default=0, validate_choice=False)
+    course_id = SelectField(_l("Enrol in a course"), coerce=choice_number, default=0, validate_choice=False)
     consent = BooleanField(CONSENT_LABEL, validators=[DataRequired(message=_l("Please confirm the villager agreed."))])
 
 
@@ -57,7 +50,7 @@ class RosterForm(FlaskForm):
     file = FileField(
         _l("Roster file (CSV or XLSX)"), validators=[FileRequired(message=_l("Please choose a CSV or XLSX file."))]
     )
-    course_id = SelectField(_l("Enrol everyone in a course"), coerce=number_or_zero, default=0, validate_choice=False)
+    course_id = SelectField(_l("Enrol everyone in a course"), coerce=choice_number, default=0, validate_choice=False)
     consent = BooleanField(
         _l("The villagers on this list agreed that Kelas Imigrasi keeps their name, village and progress."),
         validators=[DataRequired(message=_l("Please confirm the villagers agreed."))],

@@ -7,7 +7,7 @@ from wtforms import Form as SubForm
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.courses.forms import WholeNumberField, WholeNumberRange
+from lms.core.forms import WholeNumberField, WholeNumberRange
 from lms.quizzes.grading import QUESTION_TYPES
 from lms.quizzes.models import REVIEW_POLICIES
 

@@ -277,7 +277,7 @@ def _next_page(slug: str, attempt_id: int, position: int) -> str:
     go = request.form.get("go", "next")
     if go == "previous":
         return url_for("quizzes.question", slug=slug, attempt_id=attempt_id, number=max(position - 1, 1))
-    if go.isdigit():
+    if go.isdecimal() and len(go) < 10:  # "²" is a digit int() refuses; longer is no question number
         return url_for("quizzes.question", slug=slug, attempt_id=attempt_id, number=int(go))
     if go == "summary":
         return url_for("quizzes.summary", slug=slug, attempt_id=attempt_id)

@@ -8,8 +8,11 @@ right-to-left, emoji, CSV-formula, template and CR/LF input over the rotation.
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 import lms
+from lms.extensions import db
+from lms.quizzes.models import OptionText, QuestionText
 from tests.security.hostile import (
     PAYLOADS,
     SAMPLE_SIZE,
@@ -22,6 +25,8 @@ from tests.security.hostile import (
     endpoint_of,
     is_known_bug,
     malformed_files,
+    missing_headers,
+    parse_page,
     script_json_keys,
 )
 from tests.security.world import PARTIES
@@ -86,3 +91,27 @@ def test_malformed_files_into_every_upload_field(app, world, party_clients, part
         check_served_files(app, client, page, tally)
     print(f"\n{party}: {len(forms)} upload forms, {tally.requests} requests, {len(tally.failures)} failures")
     assert tally.failures == []
+
+
+@pytest.mark.parametrize("party", PARTIES)
+def test_security_headers_on_every_page_each_party_reaches(app, world, party_clients, party):
+    pages, _, _ = _crawl(app, world, party_clients, party)
+    missing = {path: gaps for path, headers in pages.items() if (gaps := missing_headers(headers))}
+    assert pages and missing == {}
+
+
+def test_a_nul_byte_in_a_form_is_dropped_before_the_database(app, world, party_clients):
+    """PostgreSQL refuses text holding NUL (was a 500 in the question editor); SQLite would keep it unseen."""
+    client = party_clients["officer_p"]
+    address = "/kelola/kursus/umum/kuis/soal/q1"
+    forms, _ = parse_page("http://localhost" + address, client.get(address).get_data(as_text=True))
+    form = next(form for form in forms if "options-0-source_text" in {f[0] for f in form.fields})
+    data = form.defaults()
+    data.setlist("source_text", ["Apa\x00 paspor?"])
+    data.setlist("options-0-source_text", ["Pilihan\x00 satu"])
+    response = client.post(form.action, data=data)
+    assert response.status_code in (302, 303), response.status_code
+    with app.app_context():
+        texts = db.session.scalars(select(QuestionText.text)).all() + db.session.scalars(select(OptionText.text)).all()
+    assert "Apa paspor?" in texts and "Pilihan satu" in texts
+    assert not any("\x00" in text for text in texts)

@@ -186,6 +186,8 @@ def _add_courses(world: World, office_p: int, office_q: int) -> None:
     _add_certificates(world, course)
     _add_outreach(world, course)
     _add_rosters(world)
+    _add_community(world, lesson)
+    _add_feedback(world, course)
 
 
 def _course(models, slug: str, office_id: int | None, is_published: bool, marker: str | None):
@@ -291,7 +293,8 @@ def _add_certificates(world: World, course) -> None:
         world.records.append(Record("certificate check", values, set(PARTIES), set(), paths=("/verify/", "/v/")))
         run = start_bulk_print(db.session.get(User, world.users[leader]), course, village, [holder.id])
         db.session.commit()
-        run_bulk_print(run.id)
+        if party == "resident_a":
+            run_bulk_print(run.id)  # one finished PDF is enough to guard its download; the other stays queued
         world.records.append(
             Record("bulk print", {"print_id": run.id}, CARERS[party] - {party}, set(), paths=("/sertifikat/cetak/",))
         )
@@ -352,6 +355,71 @@ def _add_rosters(world: World) -> None:
     card = enrolment.add_villager(leader, name="Wati Dibantu", phone=None, village_code=world.village_x, course_id=None)
     db.session.flush()
     world.records.append(Record("assisted villager", {"user_id": card.user_id}, {"leader_x"}, set(), paths=("/desa/",)))
+
+
+def _add_community(world: World, lesson) -> None:
+    """Private questions to officers (one a leader asked for a villager), concerns, and an office's FAQ.
+
+    Residents read only their own questions and concerns; officers only their area's; leaders never see a
+    concern, and admins neither (concerns reach the covering office alone).
+    """
+    operations = _module("lms.community.operations")
+    concerns = _module("lms.community.concerns")
+    if operations is None or concerns is None or not has_table("resident_questions"):
+        world.missing.append("community")
+        return
+    from lms.accounts.models import User
+    from lms.community.models import JOB_OFFER
+
+    for party, officer in (("resident_a", "officer_p"), ("resident_b", "officer_q")):
+        letter = party[-1].upper()
+        resident = db.session.get(User, world.users[party])
+        question, _ = operations.ask_question(
+            resident, body=f"Bagaimana ZQTANYA{letter}?", language="id", is_public=False,
+            form_token=f"tanya-{party}", lesson_id=lesson.id,
+        )  # fmt: skip
+        concern, _ = concerns.report_concern(
+            resident, kind=JOB_OFFER,
+            body=f"Tawaran kerja ZQLAPOR{letter}", form_token=f"lapor-{party}",
+        )  # fmt: skip
+        db.session.flush()
+        world.records.append(
+            Record("private question", {"question_id": question.id}, {party}, {officer, "admin"},
+                   f"ZQTANYA{letter}", paths=("/tanya/",))
+        )  # fmt: skip
+        world.records.append(
+            Record("concern", {"concern_id": concern.id}, {party}, {officer}, f"ZQLAPOR{letter}", paths=("/lapor/",))
+        )
+    villager = next(r.values["user_id"] for r in world.records if r.kind == "assisted villager")
+    leader = db.session.get(User, world.users["leader_x"])
+    asked, _ = operations.ask_question(
+        leader, body="Untuk warga ZQTANYAV?", language="id", is_public=False, form_token="tanya-kades",
+        lesson_id=lesson.id, villager_id=villager,
+    )  # fmt: skip
+    officer = db.session.get(User, world.users["officer_p"])
+    faq = operations.save_faq(officer, None, lesson_id=lesson.id, language="id", question="Apa?", answer="Ini.")
+    db.session.flush()
+    world.records.append(
+        Record("question for a villager", {"question_id": asked.id}, {"leader_x"}, {"officer_p", "admin"},
+               "ZQTANYAV", paths=("/tanya/",))
+    )  # fmt: skip
+    world.records.append(Record("office FAQ", {"faq_id": faq.id}, set(), {"officer_p", "admin"}, paths=("/tanya/",)))
+
+
+def _add_feedback(world: World, course) -> None:
+    """Each resident's written feedback: the officers of their area and the admin read it, without a name."""
+    operations = _module("lms.evaluation.operations")
+    if operations is None or not has_table("course_feedback"):
+        world.missing.append("feedback")
+        return
+    from lms.accounts.models import User
+
+    for party, officer in (("resident_a", "officer_p"), ("resident_b", "officer_q")):
+        marker = f"ZQUMPAN{party[-1].upper()}"
+        data = {"clarity": 4, "usefulness": 5, "hard_text": "", "wish_text": f"Lebih banyak video {marker}"}
+        operations.save_course_feedback(db.session.get(User, world.users[party]), course, data, "id")
+        # A record without an address: its marker is what list pages must show only to these parties.
+        world.records.append(Record("feedback", {}, {party}, {officer, "admin"}, marker))
 
 
 # --- Signing in, filling URLs, watching the database ------------------------------------------------

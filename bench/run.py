@@ -203,8 +203,14 @@ def seed(results: Results, env: dict[str, str], smoke: bool) -> dict:
     if synth_help.returncode != 0:
         state["synth"] = "no `flask demo synth` command yet"
     else:
-        villages, residents = (2, 20) if smoke else (int(os.environ.get("BENCH_VILLAGES", "20")), 500)
-        flask(env, "demo", "synth", "--villages", str(villages), "--residents", str(residents))
+        # 1/100 of a national rollout on PostgreSQL (the scale figures), a smaller crowd on SQLite.
+        national = is_postgres(env) and not smoke
+        villages, residents = (2, 20) if smoke else (840, 84_000) if national else (20, 500)
+        villages = int(os.environ.get("BENCH_VILLAGES", villages))
+        flask(env, "demo", "synth", "--villages", str(villages), "--residents", str(residents), timeout=1800)
+        # The demo leader's village gets its 500 participants (leader_dashboard_ratio).
+        demo_village = ["--villages", "1", "--residents", "20" if smoke else "500", "--village", DEMO_VILLAGE]
+        flask(env, "demo", "synth", *demo_village, "--seed", "2")
         state.update(villages=villages, residents=residents)
     return state
 

@@ -9,7 +9,10 @@ work on a busy machine), SQL statements per request and the database time of the
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/scale_pg .venv/bin/python bench/scale.py [--requests 50]
 
 Prints `SCALE <page> p50 <ms> p95 <ms> cpu <ms> statements <n> sql <ms>` per page; --statements lists
-each page's statements with their time.
+each page's statements with their time. With --gunicorn the pages are served as `make bench` serves
+them (gunicorn, production configuration) and loaded with wrk at 2 connections, 3 runs of --seconds
+each: `SCALE-GUNICORN <page> p50 <ms> p95 <ms> (median of the runs) <requests/s>`, then the leader
+dashboard's requests/s at 16 connections as a ratio to a bare Flask hello world, in alternation.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADERS = {"Accept-Encoding": "br, gzip", "Accept-Language": "id-ID,id", "Referer": "https://localhost/"}
 #: page name -> (user, path)
 PAGES = {
-    "village_dashboard": ("kades1", "/desa"),
+    "village_dashboard": ("sx1v0000k", "/desa"),  # a synthetic village of ~100 residents
+    "leader_dashboard_500": ("kades1", "/desa"),  # the demo village, given 500 participants by `make bench`
     "regency_report": ("petugas1", "/laporan?region=16.72"),
     "largest_regency_report": ("petugas1", "/laporan?region=16.04"),
     "office_report": ("petugas1", "/laporan"),
@@ -50,8 +54,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50, help="requests per page")
     parser.add_argument("--statements", action="store_true", help="list each page's statements with their time")
+    parser.add_argument("--gunicorn", action="store_true", help="serve with gunicorn and load with wrk instead")
+    parser.add_argument("--seconds", type=float, default=5, help="seconds of each wrk run (with --gunicorn)")
     parser.add_argument("pages", nargs="*", default=list(PAGES), help="pages to measure")
     arguments = parser.parse_args()
+    if arguments.gunicorn:
+        return served(arguments.pages, arguments.seconds)
     for name, value in {
         "APP_ENV": "production",
         "SESSION_COOKIE_SECURE": "0",
@@ -104,6 +112,47 @@ def main() -> None:
         if arguments.statements:
             for seconds, statement in sorted(timings, reverse=True)[:8]:
                 print(f"  {1000 * seconds:7.1f} ms  {' '.join(statement.split())[:300]}")
+
+
+def served(pages: list[str], seconds: float) -> None:
+    """Time the pages under gunicorn with wrk, as `make bench` does for its scale figures."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import REPORT_CONNECTIONS, Server, Session, app_environment, wrk
+
+    work = Path(tempfile.mkdtemp(prefix="kelas-scale-"))
+    server = Server("app", "lms:create_app()", app_environment(work))
+    try:
+        server.wait_ready()
+        people = {}
+        for page in pages:
+            user, path = PAGES[page]
+            person = people.get(user) or people.setdefault(user, Session(server.base, user))
+            runs = [
+                wrk(work, server.base + path, seconds, connections=REPORT_CONNECTIONS, cookie=person.cookie)
+                for _ in range(3)
+            ]
+            assert all(run["errors"] == 0 for run in runs), runs
+            p50, p95 = (statistics.median(run[key] for run in runs) for key in ("p50_ms", "p95_ms"))
+            rps = statistics.median(run["rps"] for run in runs)
+            print(f"SCALE-GUNICORN {page} p50 {p50:.1f} p95 {p95:.1f} ms {rps:.1f} requests/s", flush=True)
+        # The leader dashboard's requests/s against hello world's, in alternation, as `make bench` measures it.
+        hello = Server("hello", "hello:app", app_environment(work), pythonpath=ROOT / "bench")
+        try:
+            hello.wait_ready()
+            leader = Session(server.base, PAGES["leader_dashboard_500"][0])
+            ratios = []
+            for _ in range(3):
+                base = wrk(work, hello.base + "/", seconds)["rps"]
+                page = wrk(work, server.base + PAGES["leader_dashboard_500"][1], seconds, cookie=leader.cookie)
+                ratios.append(page["rps"] / base)
+                print(f"  hello {base:.0f} requests/s, leader dashboard {page['rps']:.1f} requests/s", flush=True)
+            print(f"SCALE-GUNICORN leader_dashboard_ratio {statistics.median(ratios):.3f} x hello", flush=True)
+        finally:
+            hello.stop()
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

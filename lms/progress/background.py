@@ -124,7 +124,7 @@ def queue_due_jobs() -> None:
 def region_villages(user, region_code: str) -> list[str]:
     """Return the codes of the villages with residents in a region, inside the person's area (one query)."""
     from lms.regions.models import Region
-    from lms.reports.operations import area_of, _within
+    from lms.reports.operations import _within, area_of
 
     region = db.session.get(Region, region_code)
     statement = (

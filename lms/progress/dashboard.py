@@ -3,6 +3,9 @@ weekly activity and the hardest questions; each in a fixed number of queries, wh
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -131,8 +134,17 @@ class Participant:
         return self.courses.get(course_id) or CourseState(NOT_STARTED, False, 0, 0)
 
 
-def participants(village_codes: list[str], courses: list[CourseColumn], query: str = "") -> list[Participant]:
-    """Return the residents of some villages with their status in every course (a fixed number of queries)."""
+def participants(
+    village_codes: list[str],
+    courses: list[CourseColumn],
+    query: str = "",
+    requirements: dict | None = None,
+    states: dict | None = None,
+) -> list[Participant]:
+    """Return the residents of some villages with their status in every course (a fixed number of queries).
+
+    `states` may hold the villages' course_states() computed before (they are read from the facts here otherwise).
+    """
     if not village_codes:
         return []
     statement = select(
@@ -150,8 +162,8 @@ def participants(village_codes: list[str], courses: list[CourseColumn], query: s
         condition = func.lower(User.name).contains(query.lower(), autoescape=True)
         statement = statement.where(condition)
         users = users.where(condition)
-    people = {
-        row.id: Participant(
+    people = [
+        Participant(
             id=row.id,
             name=row.name,
             sign_in_name=row.username or row.phone or "",
@@ -162,10 +174,20 @@ def participants(village_codes: list[str], courses: list[CourseColumn], query: s
             last_activity_dt=row.last_active_dt,
         )
         for row in db.session.execute(statement.order_by(User.name, User.id))
-    }
+    ]
     if not people or not courses:
-        return list(people.values())
-    course_ids = [course.id for course in courses]
+        return people
+    if states is None:
+        states = course_states(users, [course.id for course in courses], requirements)
+    for person in people:
+        person.courses, latest = states.get(person.id, ({}, None))
+        if latest is not None and (person.last_activity_dt is None or latest > person.last_activity_dt):
+            person.last_activity_dt = latest
+    return people
+
+
+def course_states(users: Select, course_ids: list[int], requirements: dict | None = None) -> dict:
+    """Return {user_id: ({course_id: CourseState}, their latest recorded activity)} for some users (six queries)."""
     enrolled = set(
         db.session.execute(
             select(Enrolment.user_id, Enrolment.course_id).where(
@@ -182,14 +204,17 @@ def participants(village_codes: list[str], courses: list[CourseColumn], query: s
         )
     }
     certified = certified_pairs(users)
-    requirements = requirements_for(course_ids)
+    requirements = requirements if requirements is not None else requirements_for(course_ids)
     facts = facts_for(requirements, users)
-    for person in people.values():
+    states: dict[int, tuple[dict[int, CourseState], datetime | None]] = {}
+    for user_id in {key[0] for key in (*enrolled, *completed, *certified, *facts)}:
+        courses: dict[int, CourseState] = {}
+        latest = None
         for course_id in course_ids:
-            key = (person.id, course_id)
+            key = (user_id, course_id)
             fact = facts.get(key) or Facts()
-            moments = [m for m in (person.last_activity_dt, fact.last_activity_dt) if m is not None]
-            person.last_activity_dt = max(moments) if moments else None
+            if fact.last_activity_dt is not None and (latest is None or fact.last_activity_dt > latest):
+                latest = fact.last_activity_dt
             if key in certified:
                 status = CERTIFIED
             elif key in completed:
@@ -200,10 +225,11 @@ def participants(village_codes: list[str], courses: list[CourseColumn], query: s
                 continue
             requirement = requirements[course_id]
             done = requirement.steps if status in (COMPLETED, CERTIFIED) else fact.done_steps(requirement)
-            person.courses[course_id] = CourseState(
+            courses[course_id] = CourseState(
                 status, key in enrolled or fact.has_activity, done, requirement.steps, completed.get(key)
             )
-    return list(people.values())
+        states[user_id] = (courses, latest)
+    return states
 
 
 def filter_participants(people: list[Participant], course_id: int | None, status: str | None) -> list[Participant]:
@@ -262,13 +288,17 @@ def week_start(number: int) -> date:
     return (EPOCH + timedelta(weeks=number)).date()
 
 
+def current_week(now: datetime | None = None) -> int:
+    """Return the number of this week (counted from EPOCH)."""
+    return int(((now or utcnow()) - EPOCH).days // 7)
+
+
 def weekly_activity(users: Select, weeks: int = ACTIVITY_WEEKS, now: datetime | None = None) -> list[tuple[date, int]]:
     """Count the learners active each week (reading, watching, answering, attending), oldest week first (one query)."""
     from lms.outreach.models import Attendance
     from lms.quizzes.models import Attempt
 
-    now = now or utcnow()
-    current = int((now - EPOCH).days // 7)
+    current = current_week(now)
     since = EPOCH + timedelta(weeks=current - weeks + 1)
     events = union_all(
         select(LessonProgress.user_id.label("user_id"), LessonProgress.updated_dt.label("moment")).where(
@@ -337,3 +367,74 @@ def hardest_questions(users: Select, languages: Languages, courses: list[CourseC
             HardQuestion(by_id.get(course_id), Shown(text or "", tag or "", languages.wanted), count, int(right or 0))
         )
     return result
+
+
+# --- What a village's figures were computed from ------------------------------------------------------
+
+
+def village_fingerprint(village_codes: list[str]) -> tuple:
+    """Return sums and latest moments of everything a village's figures are computed from (one query).
+
+    Any write the kept figures would show changes one of them: a resident added or removed (the sum
+    of their ids); a lesson opened or read (updated_dt follows every change of a progress row); an
+    attempt started or finished; an attendance, enrolment, completion or certificate added or removed
+    (the sum of ids), a certificate revoked. Each is a correlated subquery per resident, so every
+    table is read through its user_id index whatever the planner guesses about the village's size.
+    """
+    from lms.outreach.models import Attendance
+    from lms.quizzes.models import Attempt
+
+    def per_resident(model, aggregate):
+        return select(aggregate).where(model.user_id == User.id).correlate(User).scalar_subquery()
+
+    columns = [
+        func.count(User.id),
+        func.sum(User.id),
+        func.max(per_resident(LessonProgress, func.max(LessonProgress.updated_dt))),
+        func.max(per_resident(Attempt, func.max(func.coalesce(Attempt.finished_dt, Attempt.started_dt)))),
+        func.sum(per_resident(Attendance, func.sum(Attendance.id))),
+        func.sum(per_resident(Enrolment, func.sum(Enrolment.id))),
+        func.sum(per_resident(CourseCompletion, func.sum(CourseCompletion.id))),
+    ]
+    model = certificate_model()
+    if model is not None:
+        revoked = case((valid_certificates_condition(model), 0), else_=1)
+        columns.append(func.sum(per_resident(model, func.sum(2 * model.id + revoked))))
+    statement = select(*columns).where(User.role == RESIDENT, ~User.is_deleted, User.village_code.in_(village_codes))
+    return tuple(db.session.execute(statement).one())
+
+
+class FiguresCache:
+    """A village's computed figures, kept in this process while its fingerprint stays the same.
+
+    Kept at most max_age seconds, which bounds how long a change the fingerprint cannot see (a regraded
+    answer, a question's text edited, a session moved to another course) stays unseen.
+    """
+
+    def __init__(self, max_entries: int = 256, max_age: float = 60.0) -> None:
+        self.max_entries, self.max_age = max_entries, max_age
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, build):
+        """Return the figures kept for a key, building and keeping them when missing or too old."""
+        now = time.monotonic()
+        with self._lock:
+            found = self._values.get(key)
+            if found is not None and now - found[0] <= self.max_age:
+                self._values.move_to_end(key)
+                return found[1]
+        value = build()
+        with self._lock:
+            self._values[key] = (now, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+figures_cache = FiguresCache()

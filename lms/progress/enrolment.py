@@ -148,6 +148,8 @@ def villagers_without_card(leader, limit: int = CARDS_PER_PRINT) -> tuple[list[i
     codes = [village.code for village in leader.led_villages]
     condition = User.is_assisted & ~User.is_deleted & (User.password_hash == NO_PASSWORD) & User.village_code.in_(codes)
     total = db.session.scalar(select(func.count()).where(condition)) or 0
+    if not limit or not total:
+        return [], total
     ids = list(db.session.scalars(select(User.id).where(condition).order_by(User.name, User.id).limit(limit)))
     return ids, total
 

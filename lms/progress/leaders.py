@@ -17,6 +17,7 @@ from lms.courses import reading
 from lms.extensions import db
 from lms.progress import background, enrolment, roster
 from lms.progress import dashboard as data
+from lms.progress.completion import requirements_for
 from lms.progress.exports import FORMATS, export_response, local_phone
 from lms.progress.forms import RosterForm, VillagerForm
 from lms.progress.models import QUEUED, RUNNING
@@ -104,14 +105,31 @@ def village_view(codes: list[str], args, languages=None) -> VillageView:
     course = next((c for c in courses if c.slug == args.get("course")), courses[0] if courses else None)
     status = args.get("status") if args.get("status") in data.STATUSES else None
     query = " ".join(args.get("q", "")[:80].split())
-    everyone = data.participants(codes, courses)
+    residents = data.residents_of(codes)
+    requirements = requirements_for([c.id for c in courses])
+    # The villages' figures, kept while nothing they are computed from changes; the people are read afresh.
+    key = (
+        tuple(codes),
+        tuple((c.id, c.slug, c.title.value) for c in courses),
+        tuple(languages.chain),
+        data.current_week(),
+        data.village_fingerprint(codes),
+        repr(sorted(requirements.items())),
+    )
+
+    def compute():
+        states = data.course_states(residents, [c.id for c in courses], requirements) if courses else {}
+        weeks = data.weekly_activity(residents)
+        return states, weeks, data.hardest_questions(residents, languages, courses)
+
+    states, weeks, hardest = data.figures_cache.get(key, compute)
+    everyone = data.participants(codes, courses, states=states)
     people = everyone
     if query:
         folded = query.casefold()
         people = [person for person in people if folded in person.name.casefold()]
     people = data.filter_participants(people, course.id if course else None, status)
     page = max(min(args.get("page", 1, type=int) or 1, (len(people) + PAGE_SIZE - 1) // PAGE_SIZE or 1), 1)
-    residents = data.residents_of(codes)
     return VillageView(
         codes=codes,
         courses=courses,
@@ -122,8 +140,8 @@ def village_view(codes: list[str], args, languages=None) -> VillageView:
         shown=people[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         page=page,
         funnels=data.funnels(everyone, courses),
-        weeks=data.weekly_activity(residents),
-        hardest=data.hardest_questions(residents, languages, courses),
+        weeks=weeks,
+        hardest=hardest,
         residents=len(everyone),
     )
 
@@ -265,7 +283,7 @@ def villager(user_id: int):
 @allow(LEADER)
 def print_cards():
     """Give the chosen villagers new passwords and show their sign-in cards, ready to print."""
-    ids = {int(value) for value in request.form.getlist("user_id") if value.isdecimal() and len(value) < 10}
+    ids = {int(value) for value in request.form.getlist("user_id") if value.isdigit() and len(value) < 12}
     cards = enrolment.print_cards(current_user, sorted(ids))
     if not cards:
         abort(404)

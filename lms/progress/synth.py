@@ -440,10 +440,22 @@ def refresh_statistics() -> None:
     "--residents", type=click.IntRange(min=0), default=2000, help="Residents in all, spread over the villages."
 )
 @click.option("--seed", type=int, default=1, help="Random seed; one population per seed.")
+@click.option(
+    "--village",
+    "village_codes",
+    multiple=True,
+    help="Populate this village (repeatable) instead of drawing villages, e.g. the demo village 16.72.01.1018.",
+)
 @with_appcontext
-def synth_command(villages: int, residents: int, seed: int) -> None:
+def synth_command(villages: int, residents: int, seed: int, village_codes: tuple[str, ...]) -> None:
     """Generate a synthetic population of villages, leaders and learning residents (for load and scale tests)."""
-    result = synthesize(villages, residents, seed)
+    if village_codes:
+        statement = select(Region.code).where(Region.code.in_(village_codes), Region.level == VILLAGE)
+        known = set(db.session.scalars(statement))
+        unknown = sorted(set(village_codes) - known)
+        if unknown:
+            raise click.BadParameter(f"no village has the code {', '.join(unknown)}", param_hint="--village")
+    result = synthesize(villages, residents, seed, village_codes=list(village_codes) or None)
     db.session.commit()
     refresh_statistics()
     for name, count in sorted(result.counts.items()):

@@ -144,3 +144,18 @@ def test_a_resident_whose_village_no_office_covers_is_told_so(client, auth, crea
     auth.sign_in(create_user(RESIDENT, "wargajakarta", village_code="31.71.01.1001"))
     for path in ("/lapor", "/tanya"):
         assert "Belum ada kantor imigrasi yang melayani desa Anda" in client.get(path).get_data(as_text=True)
+
+
+def test_numbers_no_id_can_have_name_nothing_rather_than_failing(client, auth, resident, officer, counts):
+    huge = str(2**63)
+    auth.sign_in(resident)
+    assert client.get(f"/tanya?pelajaran={huge}").status_code == 200
+    assert client.get("/tanya?pelajaran=-5").status_code == 200
+    refused = ask(client, "Pertanyaan", lesson_id=huge, course_id=huge)
+    assert refused.status_code == 302  # an impossible lesson or course is simply no lesson or course
+    assert client.get(f"/tanya/{huge}").status_code == 404
+    auth.sign_out()
+    auth.sign_in(officer)
+    assert client.get(f"/tanya/petugas?kursus={huge}&desa={huge}").status_code == 200
+    assert client.get(f"/lapor/petugas/{huge}").status_code == 404
+    assert counts() == (1, 0)

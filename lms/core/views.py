@@ -5,6 +5,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+import flask
 from flask import (
     Blueprint,
     abort,
@@ -27,7 +28,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from lms import jobs
@@ -54,6 +55,23 @@ ERROR_PAGES = {
 }
 
 
+class FieldsWithoutNul(ImmutableMultiDict):
+    """Query and form fields as sent, less NUL bytes: nobody types one, and PostgreSQL refuses to store one."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None and not isinstance(mapping, dict):
+            mapping = [
+                (name, value.replace("\x00", "") if isinstance(value, str) else value) for name, value in mapping
+            ]
+        super().__init__(mapping)
+
+
+class Request(flask.Request):
+    """A request whose query and form fields never carry a NUL byte to the database."""
+
+    parameter_storage_class = FieldsWithoutNul
+
+
 def init_app(app) -> None:
     """Install error pages, security headers and template helpers."""
     for code in ERROR_PAGES:
@@ -63,6 +81,7 @@ def init_app(app) -> None:
     for error in BACKEND_ERRORS:
         app.register_error_handler(error, render_backend_error)
     FlaskForm.Meta.wrap_formdata = form_fields_only
+    app.request_class = Request
     app.after_request(set_security_headers)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["nav_items"] = nav_items
@@ -96,13 +115,9 @@ def form_fields_only(meta, form, formdata):
         return formdata
     if not _is_submitted():
         return None
-    fields = request.form
-    if any("\x00" in value for _name, value in fields.items(multi=True)):
-        # Nobody types a NUL byte, and PostgreSQL refuses to store one: drop it rather than fail.
-        fields = MultiDict([(name, value.replace("\x00", "")) for name, value in fields.items(multi=True)])
     if request.files:
-        return CombinedMultiDict((request.files, fields))
-    return fields or None
+        return CombinedMultiDict((request.files, request.form))
+    return request.form or None
 
 
 def render_backend_error(error):

@@ -36,13 +36,14 @@ def main() -> int:
         is_known_bug,
         script_json_keys,
     )
-    from tests.security.world import PARTIES, build_world, sign_in
+    from tests.security.world import PARTIES, build_world, empty_tables, sign_in
 
     class HostileConfig(TestConfig):
         INSTANCE_DIR = str(folder / "instance")
         MEDIA_ROOT = str(folder / "media")
         CERTIFICATE_KEYS_DIR = str(folder / "instance" / "certificate-keys")
-        SQLALCHEMY_DATABASE_URI = os.environ["TEST_DATABASE_URL"]
+        # CI's address names PostgreSQL without a driver; psycopg 3 is the one installed.
+        SQLALCHEMY_DATABASE_URI = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
         JOBS_SQLITE_PATH = str(folder / "jobs.sqlite")
 
     compile_catalogs()
@@ -51,6 +52,7 @@ def main() -> int:
         upgrade(revision="heads")
         import_regions()
         db.session.commit()
+    empty_tables(app)  # a database left by an earlier run on PostgreSQL
     world = build_world(app)
     keys = script_json_keys(Path(lms.__file__).parent)
     tally = Tally()

@@ -186,6 +186,7 @@ def _add_courses(world: World, office_p: int, office_q: int) -> None:
     _add_certificates(world, course)
     _add_outreach(world, course)
     _add_rosters(world)
+    _add_export_job(world)
     _add_community(world, lesson)
     _add_feedback(world, course)
 
@@ -355,6 +356,21 @@ def _add_rosters(world: World) -> None:
     card = enrolment.add_villager(leader, name="Wati Dibantu", phone=None, village_code=world.village_x, course_id=None)
     db.session.flush()
     world.records.append(Record("assisted villager", {"user_id": card.user_id}, {"leader_x"}, set(), paths=("/desa/",)))
+
+
+def _add_export_job(world: World) -> None:
+    """Officer P's finished export of their regency's participants: a job only its requester follows."""
+    background = _module("lms.progress.background")
+    if background is None or not has_table("file_jobs"):
+        world.missing.append("export jobs")
+        return
+    from lms.accounts.models import User
+
+    officer = db.session.get(User, world.users["officer_p"])
+    job = background.start_region_export(officer, world.village_x.rsplit(".", 2)[0], "csv", None, "id")
+    db.session.commit()
+    background.run_file_job(job.id)
+    world.records.append(Record("export job", {"job_id": job.id}, {"officer_p"}, set(), paths=("/pekerjaan/",)))
 
 
 def _add_community(world: World, lesson) -> None:

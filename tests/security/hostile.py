@@ -429,7 +429,10 @@ def _check(app, tally: Tally, label: str, response, payload: str | None, before:
             tally.fail(f"{label}: markup reflected unescaped")
         if TEMPLATE_PRODUCT in body:
             tally.fail(f"{label}: template expression evaluated")
-    if any("curian" in value or "\n" in value for _, value in response.headers.items()):
+    # A line break in a header, or a cookie the payload set; the payload URL-encoded in a Location is harmless.
+    if any("\r" in value or "\n" in value for _, value in response.headers.items()) or any(
+        "curian" in value for value in response.headers.getlist("Set-Cookie")
+    ):
         tally.fail(f"{label}: header injected")
     if status >= 400 and before is not None:
         tally.known = _snapshot(app, tally.strict)

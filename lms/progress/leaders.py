@@ -283,7 +283,7 @@ def villager(user_id: int):
 @allow(LEADER)
 def print_cards():
     """Give the chosen villagers new passwords and show their sign-in cards, ready to print."""
-    ids = {int(value) for value in request.form.getlist("user_id") if value.isdecimal() and len(value) < 10}
+    ids = {int(value) for value in request.form.getlist("user_id") if value.isdigit() and len(value) < 12}
     cards = enrolment.print_cards(current_user, sorted(ids))
     if not cards:
         abort(404)
@@ -335,7 +335,9 @@ def import_preview(token: str):
     file_job = background.roster_job_for(current_user, record)
     if file_job is not None and file_job.status in (QUEUED, RUNNING):
         return redirect(url_for("progress.file_job", job_id=file_job.id))
-    if request.method == "POST" and not record.confirmed_dt and len(record.rows) > roster.SAVE_IN_REQUEST:
+    # A big roster, or one whose background save stopped part-way, is saved (on) by a job.
+    big_or_resumed = len(record.rows) > roster.SAVE_IN_REQUEST or record.confirmed_dt is not None
+    if request.method == "POST" and big_or_resumed and roster.pending_rows(record):
         file_job = background.start_roster_save(current_user, record)
         db.session.commit()
         background.queue_due_jobs()

@@ -292,6 +292,11 @@ def confirm_import(leader, record: RosterImport) -> ImportResult:
     return ImportResult(record.saved_count, skipped, True, [row["user_id"] for row in record.rows if "user_id" in row])
 
 
+def pending_rows(record: RosterImport) -> int:
+    """Return how many of an import's checked rows are neither saved nor skipped yet."""
+    return sum(1 for row in record.rows if "user_id" not in row and not row.get("skipped"))
+
+
 def save_next_batch(leader, record: RosterImport, size: int = SAVE_BATCH) -> tuple[int, int]:
     """Save the next batch of an import's unsaved rows; return (villagers saved so far, rows left).
 

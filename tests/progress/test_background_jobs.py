@@ -156,21 +156,30 @@ def test_finished_files_are_swept_after_a_day(app, client, auth, create_user):
     assert client.get(job_page + "/berkas").status_code == 404
 
 
-def test_a_roster_save_resumes_without_saving_a_row_twice(app, client, auth, leader):
+def test_a_roster_save_that_stopped_is_resumed_without_saving_a_row_twice(app, client, auth, leader):
     auth.sign_in(leader)
     lines = ["nama,telepon"] + [f"Warga {n},0813{n:08d}" for n in range(25)]
-    upload(client, "\n".join(lines).encode())
+    preview = upload(client, "\n".join(lines).encode()).headers["Location"]
     with app.app_context():
         record = db.session.scalar(select(RosterImport))
         leader_user = db.session.get(User, leader)
         file_job = background.start_roster_save(leader_user, record)
         db.session.info.pop("file_jobs_due")
-        assert save_next_batch(leader_user, record, size=10) == (10, 15)  # a worker stopped after one batch
+        # The worker saved one batch, then its machine went down.
+        file_job.status, file_job.created_dt = "running", utcnow() - timedelta(hours=2)
+        file_job.done = 10  # what the worker wrote after its batch
+        assert save_next_batch(leader_user, record, size=10) == (10, 15)
         db.session.commit()
+        background.sweep_file_jobs()
         job_id = file_job.id
-    background.run_file_job(job_id)  # the job runs again: the rest is saved, once
     page = client.get(f"/pekerjaan/{job_id}", headers=EN).get_data(as_text=True)
-    assert "25 of 25 villagers saved" in page
+    assert "The server stopped while working on it. Please start it again." in page
+    assert "10 of 25 villagers saved" in page and "Save the rest" in page
+
+    response = client.post(preview, headers=EN)  # "Save the rest": a new job saves the other 15, once
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "Finished" in page and "25 of 25 villagers saved" in page
+    assert "This list was saved already" in client.post(preview, headers=EN).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User).where(User.role == RESIDENT)) == 25
         assert db.session.scalar(select(RosterImport)).saved_count == 25

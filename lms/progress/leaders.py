@@ -283,7 +283,7 @@ def villager(user_id: int):
 @allow(LEADER)
 def print_cards():
     """Give the chosen villagers new passwords and show their sign-in cards, ready to print."""
-    ids = {int(value) for value in request.form.getlist("user_id") if value.isdigit() and len(value) < 12}
+    ids = {int(value) for value in request.form.getlist("user_id") if value.isdecimal() and len(value) < 10}
     cards = enrolment.print_cards(current_user, sorted(ids))
     if not cards:
         abort(404)

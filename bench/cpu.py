@@ -109,7 +109,8 @@ def _pages(anonymous, resident) -> dict:
     catalogue = resident.get("/kursus").get_data(as_text=True)
     slug = re.search(r'href="/kursus/([^/"]+)"', catalogue).group(1)
     course = resident.get(f"/kursus/{slug}").get_data(as_text=True)
-    lesson = re.search(rf'href="(/kursus/{slug}/(?!kuis)[^/"]+)"', course).group(1)
+    listed = re.search(r'<ol class="lesson-list">(.*?)</ol>', course, re.S).group(1)  # not the pre-test link
+    lesson = re.search(rf'href="(/kursus/{slug}/[^/"]+)"', listed).group(1)
     pages = {
         "home_anonymous": (anonymous, "GET", "/", None),
         "catalogue_anonymous": (anonymous, "GET", "/kursus", None),

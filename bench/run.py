@@ -463,12 +463,10 @@ def discover_pages(resident: Session) -> dict:
     for course in dict.fromkeys(courses):
         slug = course.strip("/").split("/")[1]
         status, _, course_page = resident.get(course)
-        links = parse(course_page).links + parse(catalogue).links if status == 200 else parse(catalogue).links
-        lessons = [
-            link
-            for link in links
-            if re.fullmatch(rf"/kursus/{re.escape(slug)}/[^/?#]+/?", link) and not link.rstrip("/").endswith("/kuis")
-        ]
+        # The lessons are the course page's numbered list; other links there (the pre-test, the quiz) are not lessons.
+        listed = re.search(rb'<ol class="lesson-list">(.*?)</ol>', course_page, re.S) if status == 200 else None
+        links = parse(listed.group(1)).links if listed else []
+        lessons = [link for link in links if re.fullmatch(rf"/kursus/{re.escape(slug)}/[^/?#]+/?", link)]
         if lessons:
             pages.update(slug=slug, lesson=lessons[0])
             status, _, _ = resident.get(f"/kursus/{slug}/kuis")

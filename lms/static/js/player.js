@@ -49,11 +49,20 @@
         radios[i].addEventListener("change", function (event) { if (event.target.checked) choose(event.target); });
       }
     }
+    // Nothing is fetched before the learner presses play (Chromium's own HLS reads playlists and a first
+    // segment as soon as it gets an address, whatever preload says): the rendition is chosen at the first play.
+    var firstPlay = null;
     if (slowConnection() && radios.length) {
       radios[0].checked = true;  // the lightest rendition is listed first
-      choose(radios[0]);
+      firstPlay = function () { choose(radios[0]); };
     } else if (nativeHls) {
-      load(figure.getAttribute("data-master"), HLS);  // the player adapts between renditions itself
+      firstPlay = function () { load(figure.getAttribute("data-master"), HLS); };  // it adapts by itself
+    }
+    if (firstPlay) {
+      video.addEventListener("play", function started() {
+        video.removeEventListener("play", started);
+        if (figure.getAttribute("data-quality") === null) firstPlay();  // unless a quality was picked already
+      });
     }
 
     // The server counts what was watched at no more than this speed; faster playback would not count.

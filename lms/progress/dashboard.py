@@ -341,7 +341,8 @@ def hardest_questions(users: Select, languages: Languages, courses: list[CourseC
         select(Answer.question_id, Quiz.course_id, answered, correct)
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.user_id.in_(users), Attempt.finished_dt.is_not(None))
+        # a pre-test is answered before the lessons: what it gets wrong says nothing of how they teach
+        .where(Attempt.user_id.in_(users), Attempt.finished_dt.is_not(None), Attempt.is_pretest.is_(False))
         .group_by(Answer.question_id, Quiz.course_id)
         .having(answered >= MIN_ANSWERS)
         .order_by((correct * 1.0 / answered).asc(), answered.desc(), Answer.question_id)

@@ -60,6 +60,20 @@ def test_hardest_questions_come_from_the_villagers_answers(app, client, auth, le
     assert re.search(r"Question \d\?.*?0 of 3 answers right", page, re.S)
 
 
+def test_hardest_questions_leave_pre_tests_out(app, client, auth, leader, make_course, create_user):
+    from lms.quizzes.models import Attempt
+
+    course = make_course(lessons=1, quiz=True, is_quiz_required=True)
+    with app.app_context():
+        for _ in range(3):
+            take_quiz(create_user(), course, right=False)
+        db.session.execute(db.update(Attempt).values(is_pretest=True))  # answered before any lesson
+        db.session.commit()
+    auth.sign_in(leader)
+    page = client.get("/desa", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "answers right" not in page
+
+
 def test_search_and_status_filters(app, client, auth, leader, make_course, create_user):
     build_village(app, make_course, create_user)
     auth.sign_in(leader)

@@ -1,5 +1,6 @@
 """Interface languages: which locale a request uses, catalogs per domain, and the translate CLI."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -186,8 +187,11 @@ def compile_catalogs() -> None:
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle)
-        with mo_path.open("wb") as handle:
+        # Written aside and renamed: a second process compiling or reading at the same time never sees half a file.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as handle:
             write_mo(handle, catalog)
+        os.replace(partial, mo_path)
 
 
 def content_languages() -> list[tuple[str, str]]:

@@ -490,6 +490,7 @@ def _payloads_for(field_index: int, sample: int | None, kind: str = "text") -> l
 
 def attack_forms(app, make_client, forms: list[Form], tally: Tally, *, sample: int | None, json_keys: set) -> None:
     """Send payloads into every field of every form, as a form post and as JSON."""
+    tally.known = None  # the caller may have signed in or crawled since the last snapshot
     counter = 0
     for form in forms:
         if form.method != "POST":
@@ -540,6 +541,7 @@ def attack_forms(app, make_client, forms: list[Form], tally: Tally, *, sample: i
 
 def attack_uploads(app, make_client, forms: list[Form], tally: Tally, served: list) -> None:
     """Send every malformed file into every upload field; collect URLs of files the site now serves."""
+    tally.known = None
     for form in forms:
         for file_field in form.files:
             for filename, content, content_type in malformed_files():

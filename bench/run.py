@@ -620,20 +620,26 @@ def page_weight(results: Results, base: str, name: str, path: str, cookie: str) 
             seen: dict[str, str] = {}
             counted = {"bytes": 0, "requests": 0}
 
+            addresses: dict[str, str] = {}
+
             def on_request(event):
+                if event["request"]["url"].startswith("data:"):
+                    return  # the browser's own media-control icons: nothing goes over the wire
                 seen[event["requestId"]] = event.get("type", "Other")
+                addresses[event["requestId"]] = event["request"]["url"].removeprefix(base)
 
             def on_finished(event):
-                if seen.get(event["requestId"]) != "Media":
+                if event["requestId"] in seen and seen[event["requestId"]] != "Media":
                     counted["bytes"] += event["encodedDataLength"]
                     counted["requests"] += 1
+                    counted["addresses"].append(f"{addresses[event['requestId']]} {event['encodedDataLength']} B")
 
             cdp.on("Network.requestWillBeSent", on_request)
             cdp.on("Network.loadingFinished", on_finished)
             cdp.send("Network.enable")
             loads = []
             for _ in range(2):
-                counted.update(bytes=0, requests=0)
+                counted.update(bytes=0, requests=0, addresses=[])
                 response = page.goto(base + path, wait_until="load")
                 if response is None or response.status != 200:
                     raise RuntimeError(f"{path} answered {response and response.status} in Chromium")
@@ -643,7 +649,7 @@ def page_weight(results: Results, base: str, name: str, path: str, cookie: str) 
             browser.close()
     first, repeat = loads
     results.add(f"{name}_first_load_bytes", round(first["bytes"] / 1024, 1), "KB")
-    results.add(f"{name}_first_load_requests", first["requests"], "requests")
+    results.add(f"{name}_first_load_requests", first["requests"], "requests", addresses=first["addresses"])
     results.add(f"{name}_repeat_load_bytes", round(repeat["bytes"] / 1024, 1), "KB")
 
 

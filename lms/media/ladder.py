@@ -97,7 +97,7 @@ def hand_written_command(
     renditions = plan_ladder(info)
     videos = [rendition for rendition in renditions if not rendition.is_audio_only]
     download = download_rendition(videos)
-    poster_size, thumbnail_size = _poster_sizes(videos[-1])
+    poster_size, thumbnail_size = _poster_sizes(download)
     fps = _output_fps(info.fps)
     branches = len(videos) + 1
     graph = f"[0:V:0]{f'fps={fps},' if fps else ''}split={branches}" + "".join(f"[b{i}]" for i in range(branches))
@@ -124,7 +124,7 @@ def hand_written_command(
         audio_only = renditions[-1]
         command += ["-map", "0:a:0", *_flatten(_audio_options(audio_only) | _hls_options(audio_only))]
         command.append(audio_only.playlist)
-    command += ["-map", "[poster]", *_flatten(_image_options(3)), POSTER]
+    command += ["-map", "[poster]", *_flatten(_image_options(5)), POSTER]
     command += ["-map", "[thumbnail]", *_flatten(_image_options(5)), THUMBNAIL]
     return command
 
@@ -135,7 +135,7 @@ def ffmpeg_python_command(
     """Build the one ffmpeg command that writes every rendition, the download, the poster and the thumbnail."""
     videos = [rendition for rendition in renditions if not rendition.is_audio_only]
     download = download_rendition(videos)
-    poster_size, thumbnail_size = _poster_sizes(videos[-1])
+    poster_size, thumbnail_size = _poster_sizes(download)
     source = ffmpeg.input(f"file:{src}", **INPUT_OPTIONS)
     picture = source["V:0"]
     fps = _output_fps(info.fps)
@@ -163,7 +163,7 @@ def ffmpeg_python_command(
     still = branches[len(videos)].filter("trim", start_frame=first, end_frame=last).split()
     poster = still[0].filter("scale", *poster_size).filter("setsar", 1)
     thumbnail = still[1].filter("scale", *thumbnail_size).filter("setsar", 1)
-    outputs.append(ffmpeg.output(poster, POSTER, **_image_options(3)))
+    outputs.append(ffmpeg.output(poster, POSTER, **_image_options(5)))
     outputs.append(ffmpeg.output(thumbnail, THUMBNAIL, **_image_options(5)))
     graph = ffmpeg.merge_outputs(*outputs).global_args(
         "-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1", "-nostats"
@@ -222,9 +222,10 @@ def download_rendition(videos: list[Rendition]) -> Rendition:
     return fitting[-1] if fitting else videos[0]
 
 
-def _poster_sizes(largest: Rendition) -> tuple[tuple[int, int], tuple[int, int]]:
-    width = min(THUMBNAIL_WIDTH, largest.width)
-    return (largest.width, largest.height), (width, _even(width * largest.height / largest.width))
+def _poster_sizes(shown: Rendition) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Size the poster like the download rendition (it fills a phone's width) and the thumbnail to fit a list."""
+    width = min(THUMBNAIL_WIDTH, shown.width)
+    return (shown.width, shown.height), (width, _even(width * shown.height / shown.width))
 
 
 def _poster_frames(info: VideoInfo) -> tuple[int, int]:

@@ -201,8 +201,9 @@ def test_poster_and_thumbnail_are_jpegs_of_the_right_size(lesson):
     _info, result, _reports = lesson
 
     with Image.open(result.out_dir / POSTER) as poster, Image.open(result.out_dir / THUMBNAIL) as thumbnail:
-        assert (poster.format, poster.size) == ("JPEG", (640, 480))
+        assert (poster.format, poster.size) == ("JPEG", (480, 360))  # as wide as the 360p picture a phone shows
         assert (thumbnail.format, thumbnail.size) == ("JPEG", (160, 120))
+    assert (result.out_dir / POSTER).stat().st_size < 15_000  # part of every lesson page's first load
 
 
 def test_master_playlist_lists_video_lightest_first_then_audio_only(lesson):

@@ -17,6 +17,7 @@ from lms.access import ADMIN, LEADER, OFFICER, RESIDENT
 from lms.accounts.models import User
 from lms.clock import utcnow
 from lms.community.models import Concern, Faq, ResidentQuestion
+from lms.core.versions import VersionedCache, watch
 from lms.courses.models import Course, CourseText, Lesson, LessonText
 from lms.courses.reading import Languages, pick
 from lms.extensions import db
@@ -304,7 +305,14 @@ def lesson_choices(languages: Languages, lesson_ids: list[int] | None = None) ->
 # --- Under a lesson ---------------------------------------------------------------------------------
 
 
-@dataclass
+#: The posts under each lesson, kept per worker while no FAQ, question or village name changes: every request
+#: checks the stamp, so a publication, an edit, an answer or a hiding shows on the very next page.
+COMMUNITY = "community"
+watch(COMMUNITY, Faq, ResidentQuestion, Region)
+_cache = VersionedCache(COMMUNITY)
+
+
+@dataclass(frozen=True)
 class LessonPost:
     """A published FAQ or an answered public question, as shown under a lesson."""
 
@@ -350,10 +358,14 @@ def lesson_posts(lesson_id: int, languages: Languages) -> list[LessonPost]:
     FAQs in a language of the reader's chain come first; the others follow, so nothing published is lost.
     A public question already made into an FAQ is shown once, as the FAQ.
     """
-    rows = db.session.execute(_LESSON_POSTS, {"lesson_id": lesson_id}).all()
-    posts = [LessonPost(bool(r.is_faq), r.question, r.answer, r.language, r.village_name) for r in rows]
+    posts = _cache.get(("lesson", lesson_id), lambda: _load_lesson_posts(lesson_id))
     rank = {tag: index for index, tag in enumerate(languages.chain)}
     return sorted(posts, key=lambda post: (not post.is_faq, rank.get(post.language, len(rank))))
+
+
+def _load_lesson_posts(lesson_id: int) -> tuple[LessonPost, ...]:
+    rows = db.session.execute(_LESSON_POSTS, {"lesson_id": lesson_id}).all()
+    return tuple(LessonPost(bool(r.is_faq), r.question, r.answer, r.language, r.village_name) for r in rows)
 
 
 # --- The answer notice ------------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.access import RESIDENT
 from lms.clock import utcnow
 from lms.community.models import Faq, ResidentQuestion
 from lms.extensions import db
 from tests.community.conftest import ask
+from tests.sql import recorded_statements
 
 
 def _question_ids(app) -> list[int]:
@@ -81,19 +82,9 @@ def test_an_answer_given_while_the_resident_browses_is_announced_within_the_watc
 
 def test_page_views_of_someone_without_open_questions_never_query_the_questions(app, client, auth, resident, course):
     auth.sign_in(resident)
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         for path in ("/", "/kursus", "/kursus/kursus-uji"):
             assert client.get(path).status_code == 200
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", count)
     assert not [s for s in statements if "resident_questions" in s]
 
 

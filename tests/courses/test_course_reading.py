@@ -4,13 +4,14 @@ import gzip
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.core.models import Language
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.progress.models import LessonProgress
+from tests.sql import recorded_statements
 
 
 @pytest.fixture
@@ -133,18 +134,8 @@ def test_lesson_page_uses_at_most_five_queries_whatever_the_course_size(app, cli
     auth.sign_in(resident)
     client.post("/kursus/kursus-uji/pelajaran-3/dibaca")
     client.get("/kursus/kursus-uji/pelajaran-30")  # the first reader of a lesson loads it into the worker's cache
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         response = client.get("/kursus/kursus-uji/pelajaran-30")
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200 and "Isi 30." in response.get_data(as_text=True)
     # Session, content stamp, the reader's progress, the video; +1 for the FAQs under it (community/_lesson.html)
     assert len(statements) <= 5, statements

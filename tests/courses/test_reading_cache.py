@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 
 from lms.accounts.models import User
 from lms.core.models import ContentVersion
@@ -16,6 +16,7 @@ from lms.courses.models import Course, CourseText, Lesson
 from lms.courses.operations import get_or_create_text, publish_version, save_version
 from lms.extensions import db
 from tests.courses.conftest import write_course
+from tests.sql import recorded_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = "/kursus/kursus-uji/pelajaran-satu"
@@ -38,18 +39,8 @@ def _import_test_course(app, tmp_path):
 
 
 def _statements_of(app, client, path):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         response = client.get(path)
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", count)
     return response, statements
 
 

@@ -1,25 +1,13 @@
 """The officers' pages cost a fixed number of queries, whatever the number of villages and residents."""
 
-from sqlalchemy import event
-
-from lms.extensions import db
 from tests.evaluation.conftest import take
 from tests.evaluation.test_printed_report import VILLAGES
+from tests.sql import recorded_statements
 
 
 def statements_for(app, client, path: str) -> list[str]:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         assert client.get(path).status_code == 200
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", count)
     return statements
 
 

@@ -159,20 +159,10 @@ def test_the_lesson_page_offers_the_video_without_javascript(client, auth, resid
 
 def count_queries(app, client, path: str) -> tuple[list[str], str]:
     """Load a page and return the SQL statements it ran, and the page."""
-    from sqlalchemy import event
+    from tests.sql import recorded_statements
 
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         response = client.get(path)
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return statements, response.get_data(as_text=True)
 

@@ -51,7 +51,7 @@ def test_bulk_print_of_200_certificates_completes_with_progress(
     waiting = client.get(f"/sertifikat/cetak/{run_id}", headers={"Accept-Language": "id"}).get_data(as_text=True)
     assert "0 dari 200 halaman" in waiting
     assert f'href="/sertifikat/cetak/{run_id}">Muat ulang</a>' in waiting  # refreshing works without JavaScript
-    assert "js/certificate-print.js" in waiting
+    assert "js/job-progress.js" in waiting
 
     def work():
         with app.app_context():

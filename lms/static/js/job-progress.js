@@ -1,4 +1,5 @@
-// Follows a background export or roster save: polls its status, shows the percentage; reloads when it ends.
+// Follows a background job (a bulk certificate print, an export, a roster save): polls its status, shows the
+// percentage; reloads when it ends.
 (function () {
   "use strict";
   var box = document.getElementById("job-progress");

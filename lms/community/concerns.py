@@ -9,9 +9,9 @@ from sqlalchemy import select
 from lms.access import OFFICER
 from lms.clock import utcnow
 from lms.community.models import Concern
-from lms.community.operations import LIST_LIMIT, CommunityError, in_area, store_once
+from lms.community.operations import LIST_LIMIT, CommunityError, store_once
 from lms.extensions import db
-from lms.reports.operations import may_see
+from lms.reports.operations import area_of, may_see, within
 
 
 def report_concern(user, *, kind: str, body: str, form_token: str) -> tuple[Concern, bool]:
@@ -42,9 +42,7 @@ def find_own_concern(user, concern_id: int) -> Concern | None:
 
 def _officer_area(user) -> list[str]:
     """Return the regions of an officer's office; concerns reach officers only, never admins or leaders."""
-    if user.role != OFFICER or user.office is None:
-        return []
-    return [region.code for region in user.office.regions]
+    return area_of(user) if user.role == OFFICER else []
 
 
 def office_concerns(user, *, handled: bool = False) -> list[Concern]:
@@ -52,7 +50,7 @@ def office_concerns(user, *, handled: bool = False) -> list[Concern]:
     area = _officer_area(user)
     if not area:
         return []
-    query = select(Concern).where(*in_area(Concern.village_code, area))
+    query = select(Concern).where(*within(Concern.village_code, area))
     if handled:
         query = query.where(Concern.handled_dt.is_not(None)).order_by(Concern.handled_dt.desc(), Concern.id.desc())
     else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, literal, null, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.access import ADMIN, LEADER, OFFICER, RESIDENT
+from lms.access import ADMIN, LEADER, OFFICER
 from lms.accounts.models import User
 from lms.clock import utcnow
 from lms.community.models import Concern, Faq, ResidentQuestion
@@ -23,7 +23,7 @@ from lms.courses.reading import Languages, pick
 from lms.extensions import db
 from lms.progress.enrolment import managed_villagers
 from lms.regions.models import Region
-from lms.reports.operations import _within, area_of, may_see
+from lms.reports.operations import area_of, may_see, within
 
 #: How many questions a list shows at most (the oldest open ones first in the officers' queue).
 LIST_LIMIT = 100
@@ -46,26 +46,7 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def in_area(column, area: list[str] | None) -> list:
-    """Return the SQL conditions for a village code inside an area (None: everywhere)."""
-    return _within(column, area, None)
-
-
 # --- Asking -----------------------------------------------------------------------------------------
-
-
-def assisted_villagers(leader) -> list[User]:
-    """Return the assisted villagers of the villages a leader leads, for asking on their behalf (one query)."""
-    codes = [village.code for village in leader.led_villages]
-    if not codes:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.is_assisted, ~User.is_deleted, User.role == RESIDENT, User.village_code.in_(codes))
-            .order_by(User.name, User.id)
-        )
-    )
 
 
 def store_once(record, token: str, model):
@@ -171,7 +152,7 @@ def queue(
     user, *, view: str = OPEN, village_code: str | None = None, course_id: int | None = None
 ) -> list[ResidentQuestion]:
     """Return the questions of the officer's area: open ones oldest first; answered or hidden ones newest first."""
-    query = select(ResidentQuestion).where(*in_area(ResidentQuestion.village_code, staff_area(user)))
+    query = select(ResidentQuestion).where(*within(ResidentQuestion.village_code, staff_area(user)))
     if view == HIDDEN:
         query = query.where(ResidentQuestion.is_hidden).order_by(
             ResidentQuestion.hidden_dt.desc(), ResidentQuestion.id.desc()
@@ -195,7 +176,7 @@ def queue_villages(user) -> list[tuple[str, str]]:
         select(Region.code, Region.name)
         .where(
             Region.code.in_(
-                select(ResidentQuestion.village_code).where(*in_area(ResidentQuestion.village_code, staff_area(user)))
+                select(ResidentQuestion.village_code).where(*within(ResidentQuestion.village_code, staff_area(user)))
             )
         )
         .order_by(Region.name, Region.code)

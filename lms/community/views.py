@@ -24,6 +24,7 @@ from lms.courses import reading
 from lms.extensions import db, limiter
 from lms.i18n import content_languages
 from lms.progress.dashboard import published_courses
+from lms.progress.enrolment import managed_villagers
 
 bp = Blueprint("community", __name__, template_folder="templates")
 
@@ -152,7 +153,7 @@ def _question_form(languages) -> QuestionForm:
     ]
     if current_user.role == LEADER:
         form.villager_id.choices = [SelectChoice(0, _("Choose a villager"))] + [
-            SelectChoice(person.id, person.name) for person in operations.assisted_villagers(current_user)
+            SelectChoice(person.id, person.name) for person in managed_villagers(current_user)
         ]
     return form
 

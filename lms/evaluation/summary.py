@@ -32,7 +32,7 @@ from lms.progress.dashboard import certificate_model, valid_certificates_conditi
 from lms.progress.models import CourseCompletion, Enrolment
 from lms.quizzes.models import Attempt, Quiz
 from lms.regions.models import Region
-from lms.reports.operations import _within
+from lms.reports.operations import within
 
 #: The period a page covers when none is chosen.
 DEFAULT_DAYS = 91
@@ -132,7 +132,7 @@ def gains(area: list[str] | None, period: Period) -> list[Gain]:
         .join(Quiz, Quiz.id == pre.c.quiz_id)
         .join(User, User.id == pre.c.user_id)
         .where(final.c.last_dt >= period.start_dt, User.village_code.is_not(None))
-        .where(*_within(User.village_code, area, None))
+        .where(*within(User.village_code, area))
         .group_by(Quiz.course_id, User.village_code)
     )
     return [Gain(course, village, count, float(pre), float(final)) for course, village, count, pre, final in rows]
@@ -186,7 +186,7 @@ def course_ratings(area: list[str] | None, period: Period) -> list[CourseRating]
             func.avg(CourseFeedback.clarity),
             func.avg(CourseFeedback.usefulness),
         )
-        .where(period.holds(CourseFeedback.updated_dt), *_within(CourseFeedback.village_code, area, None))
+        .where(period.holds(CourseFeedback.updated_dt), *within(CourseFeedback.village_code, area))
         .group_by(CourseFeedback.course_id, CourseFeedback.village_code)
         .order_by(CourseFeedback.course_id, CourseFeedback.village_code)
     )
@@ -223,7 +223,7 @@ def comments(area: list[str] | None, period: Period, course_id: int | None = Non
             CourseFeedback.language,
             CourseFeedback.updated_dt,
         )
-        .where(period.holds(CourseFeedback.updated_dt), *_within(CourseFeedback.village_code, area, None))
+        .where(period.holds(CourseFeedback.updated_dt), *within(CourseFeedback.village_code, area))
         .where((CourseFeedback.hard_text != "") | (CourseFeedback.wish_text != ""))
         .order_by(CourseFeedback.updated_dt.desc(), CourseFeedback.id.desc())
     )
@@ -250,7 +250,7 @@ def lesson_ratings(area: list[str] | None, period: Period, *, by_village: bool =
     rows = db.session.execute(
         select(*columns, village, func.count(), func.avg(LessonRating.rating))
         .join(Lesson, Lesson.id == LessonRating.lesson_id)
-        .where(period.holds(LessonRating.updated_dt), *_within(LessonRating.village_code, area, None))
+        .where(period.holds(LessonRating.updated_dt), *within(LessonRating.village_code, area))
         .group_by(*columns, *([LessonRating.village_code] if by_village else []))
         .order_by(func.avg(LessonRating.rating), func.count().desc(), LessonRating.lesson_id)
     )
@@ -280,7 +280,7 @@ def reach(area: list[str] | None, period: Period, now: datetime | None = None) -
 
     now = now or utcnow()
     held = and_(period.holds(OutreachSession.starts_dt), OutreachSession.starts_dt <= now)
-    in_area = _within(OutreachSession.village_code, area, None)
+    in_area = within(OutreachSession.village_code, area)
     result = Reach()
     result.sessions = db.session.scalar(select(func.count()).select_from(OutreachSession).where(held, *in_area)) or 0
     attended = (
@@ -291,7 +291,7 @@ def reach(area: list[str] | None, period: Period, now: datetime | None = None) -
     enrolled = (
         select(Enrolment.user_id)
         .join(User, User.id == Enrolment.user_id)
-        .where(period.holds(Enrolment.enrolled_dt), *_within(User.village_code, area, None))
+        .where(period.holds(Enrolment.enrolled_dt), *within(User.village_code, area))
     )
     people = union(attended, enrolled).subquery()
     result.reached = db.session.scalar(select(func.count()).select_from(people)) or 0
@@ -300,7 +300,7 @@ def reach(area: list[str] | None, period: Period, now: datetime | None = None) -
             select(func.count())
             .select_from(CourseCompletion)
             .join(User, User.id == CourseCompletion.user_id)
-            .where(period.holds(CourseCompletion.completed_dt), *_within(User.village_code, area, None))
+            .where(period.holds(CourseCompletion.completed_dt), *within(User.village_code, area))
         )
         or 0
     )
@@ -314,7 +314,7 @@ def reach(area: list[str] | None, period: Period, now: datetime | None = None) -
                 .where(
                     period.holds(model.issued_dt),
                     valid_certificates_condition(model),
-                    *_within(User.village_code, area, None),
+                    *within(User.village_code, area),
                 )
             )
             or 0
@@ -347,7 +347,7 @@ def top_questions(area: list[str] | None, period: Period) -> list[AskedAbout] | 
     rows = db.session.execute(
         select(Question.lesson_id, Question.course_id, func.count())
         .where(period.holds(Question.created_dt), Question.is_hidden.is_(False))
-        .where(*_within(Question.village_code, area, None))
+        .where(*within(Question.village_code, area))
         .group_by(Question.lesson_id, Question.course_id)
         .order_by(func.count().desc(), Question.lesson_id, Question.course_id)
         .limit(TOP)

@@ -124,13 +124,13 @@ def queue_due_jobs() -> None:
 def region_villages(user, region_code: str) -> list[str]:
     """Return the codes of the villages with residents in a region, inside the person's area (one query)."""
     from lms.regions.models import Region
-    from lms.reports.operations import _within, area_of
+    from lms.reports.operations import area_of, within
 
     region = db.session.get(Region, region_code)
     statement = (
         select(User.village_code)
         .where(User.role == RESIDENT, ~User.is_deleted, User.village_code.is_not(None))
-        .where(*_within(User.village_code, area_of(user), region))
+        .where(*within(User.village_code, area_of(user), region))
         .distinct()
     )
     return sorted(db.session.scalars(statement))

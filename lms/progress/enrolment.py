@@ -112,24 +112,15 @@ def add_villager(leader, *, name: str, phone: str | None, village_code: str, cou
     return Card(user.id, user.name, user.username, password, user.village.name if user.village else "")
 
 
-def managed_villagers(leader, user_ids) -> list[User]:
-    """Return the assisted villagers among some ids who live in villages the leader leads."""
+def managed_villagers(leader, user_ids=None) -> list[User]:
+    """Return the assisted villagers of the villages the leader leads: all of them, or those among some ids."""
     codes = [village.code for village in leader.led_villages]
     if not codes:
         return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.id.in_(list(user_ids)),
-                User.is_assisted,
-                ~User.is_deleted,
-                User.role == RESIDENT,
-                User.village_code.in_(codes),
-            )
-            .order_by(User.name, User.id)
-        )
-    )
+    query = select(User).where(User.is_assisted, ~User.is_deleted, User.role == RESIDENT, User.village_code.in_(codes))
+    if user_ids is not None:
+        query = query.where(User.id.in_(list(user_ids)))
+    return list(db.session.scalars(query.order_by(User.name, User.id)))
 
 
 def print_cards(leader, user_ids) -> list[Card]:

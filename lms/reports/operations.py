@@ -39,7 +39,7 @@ def may_see(area: list[str] | None, code: str) -> bool:
     return any(code == c or code.startswith(c + ".") or c.startswith(code + ".") for c in area)
 
 
-def _within(column, area: list[str] | None, region: Region | None):
+def within(column, area: list[str] | None, region: Region | None = None):
     """Return the SQL conditions for a village code inside the area and inside the region.
 
     Prefixes are compared with substr() = …, not LIKE: cheaper under any collation, and the same
@@ -97,7 +97,7 @@ def child_regions(area: list[str] | None, region: Region | None) -> tuple[int, l
             inside = [Region.code.startswith(code + ".", autoescape=True) for code in area]
             statement = statement.where(or_(Region.code.in_(holders), *inside))
         else:
-            statement = statement.where(*_within(Region.code, area, None))
+            statement = statement.where(*within(Region.code, area))
     return level, list(db.session.execute(statement.order_by(Region.name, Region.code)).all())
 
 
@@ -123,7 +123,7 @@ def rollup(area: list[str] | None, region: Region | None, course_id: int | None 
     statement = (
         select(group, *columns)
         .where(User.role == RESIDENT, ~User.is_deleted, User.village_code.is_not(None))
-        .where(*_within(User.village_code, area, region))
+        .where(*within(User.village_code, area, region))
         .group_by(group)
     )
     counts = {row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(statement)}

@@ -4,12 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.quizzes.models import Answer, Attempt, Quiz
 from tests.quizzes.conftest import SLUG, attempt_of, question_key, right_choices, wrong_choices
+from tests.sql import recorded_statements
 
 BASE = f"/kursus/{SLUG}/kuis"
 
@@ -346,18 +347,8 @@ def test_no_page_or_response_of_an_open_attempt_reveals_the_answer_key(app, clie
 
 
 def count_queries(app, action):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as statements:
         response = action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return response, statements
 
 

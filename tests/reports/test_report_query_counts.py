@@ -1,45 +1,28 @@
 """The number of SQL queries a dashboard or report makes does not grow with the number of participants."""
 
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.access import OFFICER
 from lms.courses.files import import_courses
 from lms.extensions import db
 from lms.outreach.models import OutreachSession
 from lms.progress.synth import synthesize
+from tests.sql import recorded_statements
 
 COURSES_DIR = Path(__file__).resolve().parents[2] / "courses"
 DEMO_PASSWORD = "kelas-imigrasi-demo"
-
-
-@contextmanager
-def counting(app):
-    """Count the SQL statements sent to the database."""
-    count = {"queries": 0}
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        count["queries"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 def measure(app, client, paths: list[str]) -> dict[str, int]:
     counts = {}
     for path in paths:
         client.get(path)  # warm: the first request of a session loads its own things once
-        with counting(app) as count:
+        with recorded_statements(app) as statements:
             response = client.get(path)
         assert response.status_code == 200, path
-        counts[path] = count["queries"]
+        counts[path] = len(statements)
     return counts
 
 

@@ -33,6 +33,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'kelas-imigrasi.sqlite'}")
     )
+    #: A PostgreSQL connection can be dropped by the server, so each is checked when taken from the pool;
+    #: create_app leaves the check out for SQLite, whose file never drops one (it would cost a statement a request).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Background jobs: "sqlite" (default, a file beside the database), "redis", or "immediate" (tests).

@@ -78,7 +78,7 @@ def main() -> None:
         for _ in range(arguments.requests):
             _request(client, method, path, data)
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
         return
 
     for name, (client, method, path, data) in pages.items():

@@ -59,18 +59,25 @@ def find_quiz(slug: str, *, published_only: bool = True) -> Quiz | None:
     return db.session.scalar(statement)
 
 
+#: A resident's own attempt at the quiz of a course, found by its id; built once (every quiz request reads it).
+_OWN_ATTEMPT = (
+    select(Attempt)
+    .join(Quiz, Quiz.id == Attempt.quiz_id)
+    .join(Course, Course.id == Quiz.course_id)
+    .where(
+        Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"), Course.slug == bindparam("slug")
+    )
+    .options(joinedload(Attempt.quiz))
+)
+#: A submission locks the row on PostgreSQL so a save in flight finishes first; pages read the answers too.
+_OWN_ATTEMPT_FOR_UPDATE = _OWN_ATTEMPT.with_for_update(of=Attempt)
+_OWN_ATTEMPT_WITH_ANSWERS = _OWN_ATTEMPT.options(selectinload(Attempt.answers))
+
+
 def find_attempt(slug: str, attempt_id: int, user_id: int, *, for_update: bool = False) -> Attempt | None:
     """Return a resident's own attempt at the quiz of a course; another resident's attempt is not found."""
-    statement = (
-        select(Attempt)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .join(Course, Course.id == Quiz.course_id)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Course.slug == slug)
-        .options(joinedload(Attempt.quiz))
-    )
-    if for_update:  # a submission: lock the row on PostgreSQL so a save in flight finishes first
-        return db.session.scalar(statement.with_for_update(of=Attempt))
-    return db.session.scalar(statement.options(selectinload(Attempt.answers)))
+    statement = _OWN_ATTEMPT_FOR_UPDATE if for_update else _OWN_ATTEMPT_WITH_ANSWERS
+    return db.session.scalar(statement, {"attempt_id": attempt_id, "user_id": user_id, "slug": slug})
 
 
 def attempts_of(quiz: Quiz, user_id: int) -> list[Attempt]:

@@ -9,7 +9,7 @@ import click
 from babel import Locale
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, request, session
 from flask.cli import AppGroup
 from flask_babel import Domain, get_locale
 from flask_login import current_user
@@ -41,17 +41,23 @@ COMPLETE_LOCALES = ("id", "en")
 class FallbackDomain(Domain):
     """Merge every package's catalog and let a partial catalog fall back to Indonesian."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: The merged catalog of each locale, built once per process: a page asks for it with every string.
+        self._catalogs: dict[str, Translations] = {}
+
     def get_translations(self):
-        # Kept per request and locale: a page shows many strings, and each asks for the catalog.
-        locale = str(get_locale())
-        cache = g.setdefault("_translations", {}) if has_request_context() else {}
-        if locale in cache:
-            return cache[locale]
-        translations = super().get_translations()
-        if locale not in COMPLETE_LOCALES and not getattr(translations, "falls_back", False):
-            translations.add_fallback(_load_merged("id"))
-            translations.falls_back = True
-        cache[locale] = translations
+        locale = get_locale()
+        if locale is None:  # no application context: no catalog
+            return super().get_translations()
+        key = str(locale)
+        translations = self._catalogs.get(key)
+        if translations is None:
+            translations = super().get_translations()
+            if key not in COMPLETE_LOCALES and not getattr(translations, "falls_back", False):
+                translations.add_fallback(_load_merged("id"))
+                translations.falls_back = True
+            self._catalogs[key] = translations
         return translations
 
 
@@ -103,8 +109,18 @@ def init_app(app, babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join([str(TRANSLATIONS_DIR)] * len(DOMAINS)))
     app.config.setdefault("BABEL_DOMAIN", ";".join(DOMAINS))
     babel.init_app(app, locale_selector=select_locale)
-    babel.domain_instance = FallbackDomain(
+    domain = babel.domain_instance = FallbackDomain(
         translation_directories=[str(TRANSLATIONS_DIR)] * len(DOMAINS), domain=";".join(DOMAINS)
+    )
+    # Templates ask the catalog directly: Flask-Babel's own callables look the domain up again for every string.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: domain.get_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: domain.get_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: domain.get_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: domain.get_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
     )
     app.jinja_env.globals.update(get_locale=get_locale, ui_language_names=UI_LANGUAGE_NAMES)
     app.cli.add_command(translate_cli)

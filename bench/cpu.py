@@ -29,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500, help="requests per page")
     parser.add_argument("--profile", help="profile this page with pyinstrument instead of timing all")
+    parser.add_argument("--only", help="time only these pages (comma-separated), e.g. under valgrind")
     arguments = parser.parse_args()
     os.environ.setdefault("APP_ENV", "production")
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
@@ -67,12 +68,25 @@ def main() -> None:
     pages = _pages(anonymous, resident)
     hello = hello_app.test_client()
     pages = {"hello": (hello, "GET", "/", None), **pages}
+    if arguments.only:
+        pages = {name: pages[name] for name in arguments.only.split(",")}
 
     if arguments.profile:
         from pyinstrument import Profiler
 
         client, method, path, data = pages[arguments.profile]
         _request(client, method, path, data)
+        if os.environ.get("PROFILE_CPROFILE"):  # exact call counts and own times instead of samples
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(arguments.requests):
+                _request(client, method, path, data)
+            profile.disable()
+            pstats.Stats(profile).sort_stats(os.environ["PROFILE_CPROFILE"]).print_stats(60)
+            return
         profiler = Profiler(interval=0.001)
         profiler.start()
         for _ in range(arguments.requests):

@@ -149,8 +149,8 @@ def extract(domain: str) -> Path:
         pot.write_text("")
         return pot
     _pybabel(
-        "extract", "-F", str(TRANSLATIONS_DIR / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
-        "--omit-header", "-o", str(pot), *sources,
+        "extract", "-F", str(TRANSLATIONS_DIR / "babel.cfg"), "-k", "_l", "-k", "lazy_pgettext:1c,2",
+        "--no-location", "--sort-output", "--omit-header", "-o", str(pot), *sources,
     )  # fmt: skip
     return pot
 

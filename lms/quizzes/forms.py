@@ -1,6 +1,7 @@
 """Forms officers use: a quiz's settings, and a question with its translation side by side."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, FormField, HiddenField, SelectField, TextAreaField
 from wtforms import Form as SubForm
@@ -72,9 +73,9 @@ class QuestionForm(FlaskForm):
     type = SelectField(_l("Type"), choices=[SelectChoice(name, kind.label) for name, kind in QUESTION_TYPES.items()])
     lesson = SelectField(_l("Lesson it is about"), validators=[Optional()])
     source_text = TextAreaField(
-        _l("Question"),
+        lazy_pgettext("quiz", "Question"),
         validators=[
-            DataRequired(message=_l("Please write the question.")),
+            DataRequired(message=lazy_pgettext("quiz", "Please write the question.")),
             Length(max=TEXT_LIMIT, message=_l("Too long.")),
         ],
     )
@@ -83,7 +84,7 @@ class QuestionForm(FlaskForm):
         validators=[Optional(), Length(max=TEXT_LIMIT, message=_l("Too long."))],
     )
     target_text = TextAreaField(
-        _l("Question"), validators=[Optional(), Length(max=TEXT_LIMIT, message=_l("Too long."))]
+        lazy_pgettext("quiz", "Question"), validators=[Optional(), Length(max=TEXT_LIMIT, message=_l("Too long."))]
     )
     target_explanation = TextAreaField(
         _l("Explanation (shown after the quiz)"),

@@ -234,3 +234,13 @@ def test_statistics_count_attempts_abandoned_after_their_time_ran_out(app, clien
     assert "Answered 1 time;" in page
     finished = attempt_of(app, resident)
     assert finished.is_expired and finished.score == 1
+
+
+def test_the_editor_says_soal_for_a_quiz_question_in_indonesian(client, signed_in_officer):
+    # "Question" and "Key" mean other things in the community and certificate pages ("Pertanyaan", "Kunci").
+    listing = client.get(MANAGE, headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert '<th scope="col">Kode</th><th scope="col">Soal</th>' in listing
+    editor = client.post(f"{MANAGE}/soal/baru", data=question_form(source_text=""), headers={"Accept-Language": "id"})
+    page = editor.get_data(as_text=True)
+    assert editor.status_code == 422 and "Silakan tulis soalnya." in page
+    assert '<label for="source_text">Soal (Bahasa Indonesia)</label>' in page

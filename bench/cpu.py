@@ -85,6 +85,8 @@ def main() -> None:
             for _ in range(arguments.requests):
                 _request(client, method, path, data)
             profile.disable()
+            if os.environ.get("PROFILE_OUT"):
+                profile.dump_stats(os.environ["PROFILE_OUT"])
             pstats.Stats(profile).sort_stats(os.environ["PROFILE_CPROFILE"]).print_stats(60)
             return
         profiler = Profiler(interval=0.001)

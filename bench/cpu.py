@@ -76,23 +76,24 @@ def main() -> None:
 
         client, method, path, data = pages[arguments.profile]
         _request(client, method, path, data)
+
+        def repeat():
+            for _ in range(arguments.requests):
+                _request(client, method, path, data)
+
         if os.environ.get("PROFILE_CPROFILE"):  # exact call counts and own times instead of samples
             import cProfile
             import pstats
 
             profile = cProfile.Profile()
-            profile.enable()
-            for _ in range(arguments.requests):
-                _request(client, method, path, data)
-            profile.disable()
+            profile.runcall(repeat)
             if os.environ.get("PROFILE_OUT"):
                 profile.dump_stats(os.environ["PROFILE_OUT"])
             pstats.Stats(profile).sort_stats(os.environ["PROFILE_CPROFILE"]).print_stats(60)
             return
         profiler = Profiler(interval=0.001)
         profiler.start()
-        for _ in range(arguments.requests):
-            _request(client, method, path, data)
+        repeat()
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
         return

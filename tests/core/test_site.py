@@ -95,15 +95,27 @@ def test_csrf_is_checked_on_forms(app, client):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
+def read_catalog(locale: str, domain: str):
+    """Return a package's catalog in a locale, or None when it has none."""
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def catalogs(locale: str):
+    """Yield (package, catalog) for a locale, in the order the packages' catalogs are merged."""
+    for domain in DOMAINS:
+        catalog = read_catalog(locale, domain)
+        if catalog is not None:
+            yield domain, catalog
+
+
 @pytest.mark.parametrize("locale", ["id", "en"])
 def test_catalogs_are_complete(locale):
     missing = []
-    for domain in DOMAINS:
-        path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
-        if not path.exists():
-            continue
-        with path.open("rb") as handle:
-            catalog = read_po(handle)
+    for _domain, catalog in catalogs(locale):
         missing += [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
     assert missing == []
 
@@ -116,11 +128,7 @@ def test_catalogs_hold_every_marked_string():
         with pot.open("rb") as handle:
             template = read_po(handle)
         pot.unlink()
-        path = TRANSLATIONS_DIR / "id" / "LC_MESSAGES" / f"{domain}.po"
-        known = set()
-        if path.exists():
-            with path.open("rb") as handle:
-                known = {m.id for m in read_po(handle)}
+        known = {m.id for m in read_catalog("id", domain) or []}
         absent = [m.id for m in template if m.id and m.id not in known]
         assert absent == [], f"run `flask translate update` and translate {domain}"
 
@@ -131,9 +139,7 @@ def test_a_string_reads_the_same_in_every_package(locale):
     would show one package's words in the other's pages; a string meaning something else takes a context."""
     seen: dict[tuple, tuple[str, object]] = {}
     differing = []
-    for domain in DOMAINS:
-        with (TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:
-            catalog = read_po(handle)
+    for domain, catalog in catalogs(locale):
         for message in catalog:
             if not message.id or not message.string or message.string == ("", ""):
                 continue
@@ -162,8 +168,6 @@ SAME_WORD = {"Admin", "PDF", "Status", "Video"}
 @pytest.mark.parametrize("locale", ["id", "jv", "su"])
 def test_catalogs_hold_no_english_copied_as_translation(locale):
     copied = []
-    for path in (TRANSLATIONS_DIR / locale / "LC_MESSAGES").glob("*.po"):
-        with path.open("rb") as handle:
-            catalog = read_po(handle)
+    for _domain, catalog in catalogs(locale):
         copied += [m.id for m in catalog if isinstance(m.id, str) and m.id not in SAME_WORD and m.string == m.id]
     assert copied == [], "an untranslated string must stay empty so it falls back to Indonesian"

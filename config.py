@@ -63,6 +63,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = 0  # sign-in lasts as long as the server-side session record
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * int(os.environ.get("SESSION_ABSOLUTE_DAYS", "90"))
     HSTS_ENABLED = _flag("HSTS_ENABLED", False)
+    #: Pages kept as sent per worker (catalogue, course, lesson), sent again while nothing they show changed; 0: none.
+    STORED_PAGES = int(os.environ.get("STORED_PAGES", "2048"))
+    #: The longest a page is kept: bounds what no stamp sees, such as a session's idle time.
+    STORED_PAGE_SECONDS = float(os.environ.get("STORED_PAGE_SECONDS", "60"))
 
     #: Argon2id cost (argon2-cffi's defaults: RFC 9106 low-memory profile).
     PASSWORD_HASH_COST = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}

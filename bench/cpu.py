@@ -59,13 +59,12 @@ def main() -> None:
 
         create_user(name="Warga Bench", username=username, password=password, village_code=DEMO_VILLAGE, language="id")
         db.session.commit()
-    form = resident.get("/akun/masuk").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    fields = {"identifier": username, "password": password, "csrf_token": token}
-    signed_in = resident.post("/akun/masuk", data=fields, headers=HEADERS)
-    if signed_in.status_code != 302:
-        raise SystemExit(f"signing in answered {signed_in.status_code}: run `flask setup` first")
+    if not _sign_in(resident, username, password):
+        raise SystemExit("signing in failed: run `flask setup` first")
     pages = _pages(anonymous, resident)
+    leader = app.test_client()
+    if _sign_in(leader, "kades1", app.config["DEMO_PASSWORD"]):
+        pages["leader_dashboard"] = (leader, "GET", "/desa", None)
     hello = hello_app.test_client()
     pages = {"hello": (hello, "GET", "/", None), **pages}
     if arguments.only:
@@ -113,6 +112,13 @@ def main() -> None:
             f"{response.headers.get('Content-Encoding', 'identity')})",
             flush=True,
         )
+
+
+def _sign_in(client, username: str, password: str) -> bool:
+    form = client.get("/akun/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    fields = {"identifier": username, "password": password, "csrf_token": token}
+    return client.post("/akun/masuk", data=fields, headers=HEADERS).status_code == 302
 
 
 def _request(client, method: str, path: str, data):

@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, config_for_environment
 from lms import access, commands, demo, i18n, jobs
+from lms.core import stored_pages
 from lms.core.static import cache_static_files
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -61,6 +62,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     demo.init_app(app)
     app.before_request(access.enforce_access)
     app.after_request(cache_static_files)
+    stored_pages.init_app(app)
     return app
 
 

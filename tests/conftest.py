@@ -81,6 +81,7 @@ def _clean_database(request):
                     connection.execute(table.delete())
         # Files a test left behind (signing keys made through the admin page) must not change the next test.
         shutil.rmtree(app.config["CERTIFICATE_KEYS_DIR"], ignore_errors=True)
+        app.extensions["stored_pages"].clear()  # pages kept from a database that is gone
         limiter = app.extensions.get("limiter")
         if limiter:
             for extension in limiter if isinstance(limiter, set) else [limiter]:

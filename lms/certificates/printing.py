@@ -25,6 +25,7 @@ from lms.certificates.operations import (
     verify_url,
 )
 from lms.clock import utcnow
+from lms.core.stored_pages import NOBODY
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.i18n import ui_locale_for
@@ -212,7 +213,7 @@ def queue_bulk_print(bulk: BulkPrint) -> None:
 
 
 def _set_progress(print_id: int, **values) -> None:
-    db.session.execute(update(BulkPrint).where(BulkPrint.id == print_id).values(**values))
+    db.session.execute(update(BulkPrint).where(BulkPrint.id == print_id).values(**values), execution_options=NOBODY)
     db.session.commit()
 
 

@@ -60,3 +60,16 @@ class ContentVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<ContentVersion {self.name} {self.stamp}>"
+
+
+class ChangeStamp(db.Model):
+    """A stamp per person and per village, changed in the same transaction as anything recorded for them, so a
+    page kept for a reader (lms.core.stored_pages) can tell it is old: "person:12", "village:16.03.04.2001"."""
+
+    __tablename__ = "change_stamps"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))
+
+    def __repr__(self) -> str:
+        return f"<ChangeStamp {self.name} {self.stamp}>"

@@ -47,6 +47,11 @@ def current_stamp(name: str) -> str | None:
     return stamps.get(name)
 
 
+def remember_stamps(stamps: dict[str, str]) -> None:
+    """Keep stamps this request's transaction has read already, so current_stamp() does not read them again."""
+    db.session().info[_SESSION_KEY] = stamps
+
+
 def _names_for(tables: set[str]) -> list[str]:
     return sorted(name for name, watched in WATCHED.items() if watched & tables)
 
@@ -57,7 +62,7 @@ def _after_flush(session, flush_context) -> None:
         for instance in (*session.new, *session.dirty, *session.deleted)
         if hasattr(type(instance), "__table__")
     }
-    _renew(session, _names_for(changed))
+    renew(session, _names_for(changed))
 
 
 def _before_statement(state) -> None:
@@ -65,10 +70,10 @@ def _before_statement(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     if table is not None and getattr(table, "name", None) != ContentVersion.__tablename__:
-        _renew(state.session, _names_for({table.name}))
+        renew(state.session, _names_for({table.name}))
 
 
-def _renew(session, names: list[str]) -> None:
+def renew(session, names: list[str]) -> None:
     """Write a new stamp for each name, in the session's transaction."""
     if not names:
         return

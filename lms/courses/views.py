@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms import demo
 from lms.access import ANYONE, SIGNED_IN, STAFF, allow
+from lms.core.stored_pages import stored
 from lms.courses import models, reading
 from lms.courses.commands import courses_cli, import_builtin_courses
 from lms.extensions import db
@@ -48,6 +49,7 @@ def _course_or_404(slug: str) -> tuple[reading.CourseView, reading.Languages]:
 
 @bp.get("/kursus")
 @allow(ANYONE)
+@stored
 def catalogue():
     """List the published courses in the reader's language."""
     languages = reading.load_languages()
@@ -57,6 +59,7 @@ def catalogue():
 
 @bp.get("/kursus/<slug>")
 @allow(ANYONE)
+@stored
 def course(slug: str):
     """Show a course: its summary, its lessons and the time it takes."""
     view, languages = _course_or_404(slug)
@@ -66,6 +69,7 @@ def course(slug: str):
 
 @bp.get("/kursus/<slug>/<lesson_slug>")
 @allow(ANYONE)
+@stored
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson from its stored HTML, with the previous and next lessons."""
     view, languages = _course_or_404(slug)

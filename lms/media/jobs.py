@@ -11,6 +11,7 @@ from huey import crontab
 from sqlalchemy import update
 
 from lms.clock import utcnow
+from lms.core.stored_pages import NOBODY
 from lms.extensions import db
 from lms.jobs import job, periodic_job
 from lms.media.ffmpeg_process import TranscodeError
@@ -70,6 +71,7 @@ def run_transcode(video_id: int, attempt: int) -> None:
         update(Video)
         .where(Video.id == video_id, Video.attempts == attempt, Video.status.in_((UPLOADED, PROCESSING)))
         .values(status=PROCESSING, heartbeat_dt=utcnow())
+        .execution_options(**NOBODY)
     )
     db.session.commit()
     if claimed.rowcount == 0:
@@ -91,6 +93,7 @@ def run_transcode(video_id: int, attempt: int) -> None:
             update(Video)
             .where(Video.id == video_id, Video.attempts == attempt)
             .values(progress_percent=percent, seconds_left=seconds_left, heartbeat_dt=utcnow())
+            .execution_options(**NOBODY)
         )
         db.session.commit()
         if written.rowcount == 0:

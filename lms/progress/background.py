@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from lms.access import RESIDENT
 from lms.accounts.models import User
 from lms.clock import utcnow
+from lms.core.stored_pages import NOBODY
 from lms.extensions import db
 from lms.jobs import job, periodic_job
 from lms.progress.models import DONE, EXPORT, FAILED, QUEUED, ROSTER_SAVE, RUNNING, FileJob, RosterImport
@@ -81,7 +82,7 @@ def _start(user, kind: str, key: str, params: dict) -> tuple[FileJob, bool]:
 
 def _set(job_id: int, **values) -> None:
     """Write a job's progress and commit it, so the progress page sees it at once."""
-    db.session.execute(update(FileJob).where(FileJob.id == job_id).values(**values))
+    db.session.execute(update(FileJob).where(FileJob.id == job_id).values(**values), execution_options=NOBODY)
     db.session.commit()
 
 
@@ -91,7 +92,7 @@ def _claim(job_id: int) -> FileJob | None:
         update(FileJob)
         .where(FileJob.id == job_id, FileJob.status == QUEUED)
         .values(status=RUNNING)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **NOBODY)
     )
     db.session.commit()
     return db.session.get(FileJob, job_id) if claimed.rowcount == 1 else None
@@ -243,7 +244,7 @@ def sweep_file_jobs(now=None) -> int:
         update(FileJob)
         .where(FileJob.status.in_((QUEUED, RUNNING)), FileJob.created_dt < stalled)
         .values(status=FAILED, failure="worker_lost", finished_dt=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **NOBODY)
     )
     old = db.session.scalars(
         select(FileJob).where(FileJob.filename.is_not(None), FileJob.finished_dt < now - KEEP_FILES)

@@ -13,6 +13,8 @@ from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from lms.access import LEADER, allow
+from lms.core import stored_pages
+from lms.core.stored_pages import stored
 from lms.courses import reading
 from lms.extensions import db
 from lms.progress import background, enrolment, roster
@@ -186,10 +188,12 @@ def _course_choices(languages) -> list:
 
 @bp.get("/desa")
 @allow(LEADER)
+@stored
 def dashboard():
     """Show the leader's villages: participants and their status per course, the funnel, activity, hard questions."""
     village = request.args.get("village", "")[:13] or None
     codes = _led_codes(village)
+    stored_pages.depend_on(*(stored_pages.village(code) for code in codes))
     view = village_view(codes, request.args)
     names = {region.code: region.name for region in current_user.led_villages}
     kind = request.args.get("format")

@@ -21,6 +21,7 @@ from lms.access import RESIDENT
 from lms.accounts.models import User
 from lms.accounts.operations import normalize_phone
 from lms.clock import utcnow
+from lms.core.stored_pages import NOBODY
 from lms.extensions import db
 from lms.progress.completion import enrol_many
 from lms.progress.enrolment import NO_PASSWORD, free_usernames
@@ -280,7 +281,7 @@ def confirm_import(leader, record: RosterImport) -> ImportResult:
         update(RosterImport)
         .where(RosterImport.id == record.id, RosterImport.confirmed_dt.is_(None))
         .values(confirmed_dt=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **NOBODY)
     )
     db.session.refresh(record)
     if claimed.rowcount != 1:

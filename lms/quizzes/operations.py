@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.clock import utcnow
+from lms.core.stored_pages import CHANGES_PEOPLE
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.drawing import PoolQuestion, make_draw
@@ -397,7 +398,7 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str 
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.finished_dt.is_(None))
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{CHANGES_PEOPLE: (attempt.user_id,)})
     )
     if closed.rowcount != 1:
         db.session.refresh(attempt)

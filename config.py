@@ -63,8 +63,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = 0  # sign-in lasts as long as the server-side session record
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * int(os.environ.get("SESSION_ABSOLUTE_DAYS", "90"))
     HSTS_ENABLED = _flag("HSTS_ENABLED", False)
-    #: Pages kept as sent per worker (catalogue, course, lesson), sent again while nothing they show changed; 0: none.
-    STORED_PAGES = int(os.environ.get("STORED_PAGES", "2048"))
+    #: Bytes of pages kept as sent per worker (home, catalogue, course, lesson, village dashboard), sent again while
+    #: nothing they show changed (lms/core/stored_pages.py); 0 keeps none. A compressed lesson page is ~2 KB.
+    STORED_PAGES_BYTES = int(os.environ.get("STORED_PAGES_BYTES", str(8 * 1024 * 1024)))
     #: The longest a page is kept: bounds what no stamp sees, such as a session's idle time.
     STORED_PAGE_SECONDS = float(os.environ.get("STORED_PAGE_SECONDS", "60"))
 

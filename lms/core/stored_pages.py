@@ -104,7 +104,7 @@ def stored(view):
 
     @wraps(view)
     def keep_when_asked(*args, **kwargs):
-        if request.method == "GET" and current_app.config.get("STORED_PAGES"):
+        if request.method == "GET" and current_app.config.get("STORED_PAGES_BYTES"):
             signed_in = current_user.is_authenticated
             names = (person(current_user.id),) if signed_in else ()
             _read_stamps(names, current_user.session_token if signed_in else None)
@@ -138,18 +138,20 @@ class _Page:
 
 
 class PageStore:
-    """WSGI middleware keeping marked pages per request key, at most STORED_PAGES of them in this process."""
+    """WSGI middleware keeping marked pages per request key, at most STORED_PAGES_BYTES of them in this process;
+    the pages asked for least recently go first."""
 
     def __init__(self, app, wsgi_app) -> None:
         self.app, self.wsgi_app = app, wsgi_app
-        self.max_entries = int(app.config.get("STORED_PAGES", 0))
+        self.max_bytes = int(app.config.get("STORED_PAGES_BYTES", 0))
         self.max_age = float(app.config.get("STORED_PAGE_SECONDS", 60))
+        self.kept_bytes = 0
         self._pages: OrderedDict[tuple, _Page] = OrderedDict()
         self._lock = threading.Lock()
         self._engine = None
 
     def __call__(self, environ, start_response):
-        if not self.max_entries or environ.get("REQUEST_METHOD") != "GET":
+        if not self.max_bytes or environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
         key = tuple(environ.get(name) for name in KEY_FIELDS)
         page = self._find(key)
@@ -161,6 +163,7 @@ class PageStore:
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self.kept_bytes = 0
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -174,6 +177,7 @@ class PageStore:
             with self._lock:
                 if self._pages.get(key) is page:
                     del self._pages[key]
+                    self.kept_bytes -= len(page.body)
             return None
         with self._lock:
             if key in self._pages:
@@ -221,10 +225,11 @@ class PageStore:
         headers = tuple((name, value) for name, value in answered[1] if name.lower() not in ("date", "server"))
         page = _Page(answered[0], headers, content, mark, time.monotonic())
         with self._lock:
+            replaced = self._pages.pop(key, None)
+            self.kept_bytes += len(content) - (len(replaced.body) if replaced else 0)
             self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.max_entries:
-                self._pages.popitem(last=False)
+            while self.kept_bytes > self.max_bytes and self._pages:
+                self.kept_bytes -= len(self._pages.popitem(last=False)[1].body)
         return [content]
 
 

@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms import jobs
 from lms.access import ADMIN, ANYONE, LEADER, RESIDENT, STAFF, allow
+from lms.core.stored_pages import stored
 from lms.extensions import db
 from lms.i18n import ui_locale_for
 
@@ -231,6 +232,7 @@ def _nav_entries(app_id: int, script_root: str, role: str | None) -> tuple:
 
 @bp.get("/")
 @allow(ANYONE)
+@stored
 def home():
     """Welcome page: what the site is, and where to start."""
     return render_template("core/home.html")

@@ -409,7 +409,7 @@ class FiguresCache:
     """A village's computed figures, kept in this process while its fingerprint stays the same.
 
     Kept at most max_age seconds, which bounds how long a change the fingerprint cannot see (a regraded
-    answer, a question's text edited, a session moved to another course) stays unseen.
+    answer, a session moved to another course) stays unseen; a question's text edited changes the key.
     """
 
     def __init__(self, max_entries: int = 256, max_age: float = 60.0) -> None:

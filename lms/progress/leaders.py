@@ -15,6 +15,7 @@ from wtforms.fields import SelectChoice
 from lms.access import LEADER, allow
 from lms.core import stored_pages
 from lms.core.stored_pages import stored
+from lms.core.versions import current_stamp
 from lms.courses import reading
 from lms.extensions import db
 from lms.progress import background, enrolment, roster
@@ -24,6 +25,7 @@ from lms.progress.exports import FORMATS, export_response, local_phone
 from lms.progress.forms import RosterForm, VillagerForm
 from lms.progress.models import QUEUED, RUNNING
 from lms.progress.views import bp
+from lms.quizzes.operations import QUIZZES
 
 #: Participants shown per page.
 PAGE_SIZE = 50
@@ -117,6 +119,7 @@ def village_view(codes: list[str], args, languages=None) -> VillageView:
         data.current_week(),
         data.village_fingerprint(codes),
         repr(sorted(requirements.items())),
+        current_stamp(QUIZZES),  # the hardest questions' texts
     )
 
     def compute():

@@ -21,14 +21,19 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.clock import utcnow
 from lms.core.stored_pages import CHANGES_PEOPLE
+from lms.core.versions import watch
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.drawing import PoolQuestion, make_draw
 from lms.quizzes.grading import QUESTION_TYPES, grade
-from lms.quizzes.models import ALWAYS, NEVER, Answer, Attempt, Option, Question, Quiz
+from lms.quizzes.models import ALWAYS, NEVER, Answer, Attempt, Option, Question, QuestionText, Quiz
 
 #: Time allowed after the deadline for answers and submissions already on their way over a slow network.
 GRACE = timedelta(seconds=30)
+#: Stamp of the quiz settings and question texts stored pages show (the pre-test invitation on a course page, the
+#: hardest questions on a village dashboard): a change shows on the next page (lms/core/stored_pages.py).
+QUIZZES = "quizzes"
+watch(QUIZZES, Quiz, Question, QuestionText)
 #: Highest client sequence number accepted (fits a 32-bit column everywhere).
 MAX_SEQUENCE = 2**31 - 1
 

@@ -1,4 +1,4 @@
-"""Stored pages: a catalogue, course or lesson asked for again is sent as kept, yet never shows anything old."""
+"""Stored pages: the home page, catalogue, a course or a lesson asked for again is sent as kept, never old."""
 
 import os
 import subprocess
@@ -52,7 +52,7 @@ def _mark_read(app, user_id):
 def test_a_page_asked_for_again_is_sent_as_kept_without_running_the_app(app, client, auth, course, resident):
     auth.sign_in(resident)
     client.get("/")  # the welcome message, shown once
-    for path in ("/kursus", COURSE, LESSON):
+    for path in ("/", "/kursus", COURSE, LESSON):
         first = client.get(path)
         again, statements = _statements(app, client, path)
         assert again.status_code == 200 and statements == []
@@ -175,15 +175,38 @@ def test_a_kept_page_is_made_again_once_it_is_too_old(app, client, course):
     assert response.status_code == 200 and statements != []
 
 
-def test_a_worker_keeps_at_most_as_many_pages_as_configured(app, course):
+def test_a_worker_keeps_at_most_as_many_bytes_as_configured(app, course):
     store = app.extensions["stored_pages"]
-    kept_at_most = store.max_entries
-    store.max_entries = 2
+    size = len(app.test_client().get("/kursus").get_data())
+    kept_at_most = store.max_bytes
+    store.max_bytes = 2 * size + size // 2
     try:
         for number in range(5):
             client = app.test_client()
             for _ in range(2):  # the first visit gets a session cookie
                 client.get("/kursus", headers={"User-Agent": f"telepon-{number}"})
-        assert len(store) == 2
+            assert len(store) == min(number + 1, 2) and store.kept_bytes <= store.max_bytes
+        # the page asked for least recently went first
+        with recorded_statements(app) as statements:
+            client.get("/kursus", headers={"User-Agent": "telepon-4"})
+        assert statements == []
     finally:
-        store.max_entries = kept_at_most
+        store.max_bytes = kept_at_most
+
+
+def test_a_pre_test_an_officer_turns_on_shows_on_the_next_course_page(app, client, auth, resident):
+    from lms.quizzes.models import Quiz
+    from tests.progress.conftest import add_course
+
+    with app.app_context():
+        course_id = add_course("kursus-kuis", quiz=True).id
+        db.session.commit()
+    auth.sign_in(resident)
+    client.get("/")  # the welcome message, shown once
+    invitation = "Sebelum mulai"
+    assert invitation not in client.get("/kursus/kursus-kuis").get_data(as_text=True)
+    assert invitation not in client.get("/kursus/kursus-kuis").get_data(as_text=True)  # kept now
+    with app.app_context():
+        db.session.scalar(select(Quiz).where(Quiz.course_id == course_id)).has_pretest = True
+        db.session.commit()
+    assert invitation in client.get("/kursus/kursus-kuis").get_data(as_text=True)

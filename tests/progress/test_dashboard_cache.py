@@ -98,3 +98,21 @@ def test_a_dashboard_asked_for_again_is_sent_as_kept_until_the_village_changes(
     figures_cache.clear()
     app.extensions["stored_pages"].clear()
     assert client.get("/desa", headers=EN).get_data() == changed
+
+
+def test_a_question_reworded_shows_among_the_hardest_at_once(app, client, auth, leader, make_course, create_user):
+    from lms.quizzes.models import QuestionText
+
+    course, (_, _, waiting, _) = build_village(app, make_course, create_user)
+    with app.app_context():
+        take_quiz(waiting, course, right=False)  # a third finished attempt: every question now counts
+        db.session.commit()
+    auth.sign_in(leader)
+    client.get("/")  # the welcome message, shown once
+    page = client.get("/desa", headers=EN).get_data(as_text=True)
+    with app.app_context():
+        text = db.session.scalars(select(QuestionText).where(QuestionText.language == "en")).first()
+        assert text.text in page  # among the hardest questions
+        text.text = "A question put more plainly"
+        db.session.commit()
+    assert "A question put more plainly" in client.get("/desa", headers=EN).get_data(as_text=True)

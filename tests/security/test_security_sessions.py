@@ -164,3 +164,22 @@ def test_security_headers_on_errors_files_and_static(app, world, party_clients):
     missing = {name: gaps for name, r in responses.items() if (gaps := missing_headers(r.headers))}
     assert missing == {}
     assert all(r.status_code < 500 for r in responses.values()), statuses
+
+
+def test_a_kept_page_is_never_sent_for_a_cookie_signed_out_or_another_persons(app, world):
+    """A leader's dashboard (residents' names and progress) is kept per cookie: a cookie that signed out gets
+    nothing from it, replayed from anywhere, and another leader's cookie gets their own villages."""
+    client = app.test_client()
+    sign_in(client, "leader_x")
+    client.get("/")  # the welcome message, shown once
+    page = client.get("/desa").get_data(as_text=True)
+    assert client.get("/desa").get_data(as_text=True) == page  # kept now
+    other = app.test_client()
+    sign_in(other, "leader_y")
+    assert other.get("/desa").get_data(as_text=True) != page
+    cookie = client.get_cookie("kelas_session").value
+    client.post("/akun/keluar")
+    replayed = app.test_client()
+    replayed.set_cookie("kelas_session", cookie)
+    response = replayed.get("/desa")
+    assert response.status_code == 302 and "/akun/masuk" in response.headers["Location"]

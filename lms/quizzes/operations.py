@@ -340,7 +340,8 @@ def save_answer(
     """
     now = now or utcnow()
     parameters = {"attempt_id": attempt_id, "user_id": user_id, "position": position, "slug": slug}
-    row = db.session.execute(_SAVE_LOOKUP, parameters).first()
+    # A plain read on the session's connection: the ORM's execution path would cost a twentieth of a save.
+    row = db.session.connection().execute(_SAVE_LOOKUP, parameters).first()
     if row is None:
         return None
     if row.finished_dt is not None:
@@ -442,6 +443,33 @@ class SubmitResult:
     #: "submitted" (graded now), "repeated" (this page had already submitted it), "stale" (finished before:
     #: from another tab, or by the time limit), "expired" (its time ran out before this submission).
     outcome: str
+
+
+#: Whether a resident's attempt is finished, and with which submission: a finished attempt never opens again.
+_CLOSED_ATTEMPT = (
+    select(Attempt.submit_token)
+    .join(Quiz, Quiz.id == Attempt.quiz_id)
+    .join(Course, Course.id == Quiz.course_id)
+    .where(
+        Attempt.id == bindparam("attempt_id"),
+        Attempt.user_id == bindparam("user_id"),
+        Course.slug == bindparam("slug"),
+        Attempt.finished_dt.is_not(None),
+    )
+)
+
+
+def resubmission(slug: str, attempt_id: int, user_id: int, token: str | None) -> str | None:
+    """Tell a submission of an attempt already finished apart without loading it: "repeated" (the same page
+    sent again: a double tap, a resent request) or "stale" (another tab); None when it is open or not found."""
+    row = (
+        db.session.connection()
+        .execute(_CLOSED_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id, "slug": slug})
+        .first()
+    )
+    if row is None:
+        return None
+    return "repeated" if token and row.submit_token == token else "stale"
 
 
 def submit_attempt(attempt: Attempt, token: str | None, now: datetime | None = None) -> SubmitResult:

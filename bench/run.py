@@ -440,6 +440,8 @@ class Session:
         if status != 302:
             raise RuntimeError(f"signing in as {username} answered {status}")
         self.cookie = self._cookie(headers) or self.cookie
+        # Where the browser goes next: the page that shows the welcome message once, so no later request does.
+        self.get(urlsplit(headers.get("Location", "/")).path or "/")
 
     @staticmethod
     def _cookie(headers) -> str:

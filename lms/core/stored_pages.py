@@ -45,6 +45,7 @@ from lms.extensions import db
 PEOPLE = "people"
 #: What in a request a page may depend on: the address, who asks (the cookies), in which language, from what.
 KEY_FIELDS = (
+    "SCRIPT_NAME",
     "PATH_INFO",
     "QUERY_STRING",
     "HTTP_COOKIE",

@@ -6,12 +6,12 @@ worker), under everything in the request the page can depend on: the address, th
 person and their session), the languages and encodings the browser accepts, its user agent and its
 address. The kept page is sent again without running the application while
 
-- every content stamp (lms.core.versions) is the same: no officer changed a course, video or question,
-  and no statement wrote rows of people it cannot name (the PEOPLE stamp);
+- every content stamp (lms.core.versions) is the same: no officer changed a course, video or question;
 - the person's stamp is the same: nothing recorded for them changed (progress, enrolment, attempts,
   ratings, questions, their account); every write through the ORM to a row that points at a person
-  changes that person's stamp and their village's, in the same transaction; a page that shows a
-  village (the leader's dashboard) depends on the village's stamp too (depend_on);
+  changes that person's stamp and their village's with the same transaction (renew_people); a page
+  that shows a village (the leader's dashboard) depends on the village's stamp too (depend_on), and
+  every page on the PEOPLE stamp, which statements writing rows of people they cannot name change;
 - their server-side session still exists, so signing out (here or everywhere) ends it at once;
 - it is younger than STORED_PAGE_SECONDS, which bounds what no stamp sees (the clock, a session's idle time).
 
@@ -22,6 +22,7 @@ text is not seen.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -35,14 +36,17 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms.accounts.models import User
 from lms.core import versions
 from lms.core.models import ChangeStamp, ContentVersion
 from lms.extensions import db
 
-#: The content stamp changed by statements that write rows of people without naming each (imports, deletions).
+#: The stamp every stored page depends on, changed by statements that write rows of people without naming each
+#: (imports, deletions).
 PEOPLE = "people"
+log = logging.getLogger(__name__)
 #: What in a request a page may depend on: the address, who asks (the cookies), in which language, from what.
 KEY_FIELDS = (
     "SCRIPT_NAME",
@@ -68,8 +72,8 @@ NOBODY = {CHANGES_PEOPLE: ()}
 _MARK = "kelas.stored_page"
 #: Tables a statement writes (not row by row) without changing the PEOPLE stamp: the session check covers them.
 _UNWATCHED_TABLES = {"user_sessions", ChangeStamp.__tablename__, ContentVersion.__tablename__}
-#: Where a transaction keeps the stamps it has changed already.
-_CHANGED_KEY = "change_stamps_changed"
+#: Where a transaction keeps the stamps it changes (on PostgreSQL, to write once it commits), and its database.
+_PENDING_KEY, _ENGINE_KEY = "change_stamps_pending", "change_stamps_engine"
 
 
 def person(user_id: int) -> str:
@@ -107,7 +111,7 @@ def stored(view):
     def keep_when_asked(*args, **kwargs):
         if request.method == "GET" and current_app.config.get("STORED_PAGES_BYTES"):
             signed_in = current_user.is_authenticated
-            names = (person(current_user.id),) if signed_in else ()
+            names = (PEOPLE, person(current_user.id)) if signed_in else (PEOPLE,)
             _read_stamps(names, current_user.session_token if signed_in else None)
         return view(*args, **kwargs)
 
@@ -125,7 +129,7 @@ def _read_stamps(names: tuple[str, ...], token: str | None) -> None:
     connection = db.session.connection()
     sql = stamps_sql(connection.dialect.paramstyle, len(names))
     stamps = frozenset(tuple(row) for row in connection.exec_driver_sql(sql, (*names, token)))
-    versions.remember_stamps({name: stamp for name, stamp in stamps if ":" not in name and name != "session"})
+    versions.remember_stamps({name: stamp for name, stamp in stamps if name not in names and name != "session"})
     request.environ[_MARK] = Mark(names, token, stamps)
 
 
@@ -240,7 +244,8 @@ def init_app(app) -> None:
     for hook, handler in (
         ("after_flush", _after_flush),
         ("do_orm_execute", _before_statement),
-        ("after_transaction_end", _after_transaction),
+        ("after_commit", _after_commit),
+        ("after_soft_rollback", _after_soft_rollback),
     ):
         if not event.contains(FlaskSession, hook, handler):
             event.listen(FlaskSession, hook, handler)
@@ -288,22 +293,67 @@ def _after_flush(session, flush_context) -> None:
 
 
 def renew_people(session, people: set, villages: set | None = None) -> None:
-    """Change the stamps of some people and of their villages, in the session's transaction."""
+    """Change the stamps of some people and of their villages with the session's transaction.
+
+    On SQLite they are written at once, in the transaction (it holds the one write lock already). On PostgreSQL
+    they are written just after it commits, in a transaction of their own: a village's stamp is shared by all
+    its residents, and a lock on it held until each writer commits would queue them behind one another (or
+    deadlock two transactions that write for several people). Written after the data they stamp, a stamp can
+    only make a page look old too early, never fresh too long; a process gone between the two leaves a page
+    at most STORED_PAGE_SECONDS.
+    """
     people = people - {None}
-    changed = session.info.setdefault(_CHANGED_KEY, set())
-    names = {person(user_id) for user_id in people} - changed
-    if not names:
+    pending = session.info.setdefault(_PENDING_KEY, set())
+    newcomers = [user_id for user_id in people if person(user_id) not in pending]
+    villages = set(villages or ())
+    if not newcomers and not villages:
         return
     connection = session.connection()
-    villages = set(villages or ())
-    villages.update(_villages_of(session, connection, [user_id for user_id in people if person(user_id) in names]))
+    if newcomers:
+        villages.update(_villages_of(session, connection, newcomers))
     villages.discard(None)
-    names |= {village(code) for code in villages} - changed
+    names = {person(user_id) for user_id in newcomers} | {village(code) for code in villages}
+    if connection.dialect.name == "sqlite":
+        _write_stamps(connection, names - pending)
+    else:
+        session.info[_ENGINE_KEY] = connection.engine
+    pending |= names
+
+
+def _renew_everyone(session) -> None:
+    """Change the PEOPLE stamp every stored page depends on, with the session's transaction."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _write_stamps(connection, {PEOPLE})
+    else:
+        session.info[_ENGINE_KEY] = connection.engine
+        session.info.setdefault(_PENDING_KEY, set()).add(PEOPLE)
+
+
+def _write_stamps(connection, names: set[str]) -> None:
+    if not names:
+        return
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(ChangeStamp).values([{"name": name, "stamp": secrets.token_hex(16)} for name in sorted(names)])
     renewed = statement.on_conflict_do_update(index_elements=["name"], set_={"stamp": statement.excluded.stamp})
     connection.execute(renewed)
-    changed |= names
+
+
+def _after_commit(session) -> None:
+    names, engine = session.info.pop(_PENDING_KEY, None), session.info.pop(_ENGINE_KEY, None)
+    if not names or engine is None:  # on SQLite they were written in the transaction
+        return
+    try:
+        with engine.begin() as connection:
+            _write_stamps(connection, names)
+    except SQLAlchemyError:  # the data are committed: their pages are stale at most STORED_PAGE_SECONDS
+        log.exception("could not renew the stamps %s", sorted(names)[:5])
+
+
+def _after_soft_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # a savepoint's stamps stay: the transaction may still commit others
+        session.info.pop(_PENDING_KEY, None)
+        session.info.pop(_ENGINE_KEY, None)
 
 
 def _villages_of(session, connection, people: list[int]) -> set[str]:
@@ -333,9 +383,4 @@ def _before_statement(state) -> None:
     if name is None or name in _UNWATCHED_TABLES:
         return
     if name == "users" or any(fk.column.table.name == "users" for fk in table.foreign_keys):
-        versions.renew(state.session, [PEOPLE])
-
-
-def _after_transaction(session, transaction) -> None:
-    # A savepoint rolled back takes its stamps with it: the next write changes them again.
-    session.info.pop(_CHANGED_KEY, None)
+        _renew_everyone(state.session)

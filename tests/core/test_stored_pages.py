@@ -210,3 +210,25 @@ def test_a_pre_test_an_officer_turns_on_shows_on_the_next_course_page(app, clien
         db.session.scalar(select(Quiz).where(Quiz.course_id == course_id)).has_pretest = True
         db.session.commit()
     assert invitation in client.get("/kursus/kursus-kuis").get_data(as_text=True)
+
+
+def test_residents_of_one_village_writing_at_once_do_not_wait_for_each_other(app, course, create_user):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite has one write lock for the whole database")
+    from sqlalchemy import text
+
+    from lms.progress.operations import record_lesson_read
+
+    first, second = create_user(username="pertama"), create_user(username="kedua")  # the same village
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "pelajaran-satu"))
+        record_lesson_read(db.session.get(User, first), lesson)
+        db.session.flush()  # written, not yet committed: the village's stamp must not be held until it is
+        with app.app_context():  # another request at the same moment, on its own connection
+            db.session.execute(text("SET LOCAL lock_timeout = '5s'"))  # a wait fails the test, never hangs it
+            other = db.session.scalar(select(Lesson).where(Lesson.slug == "pelajaran-satu"))
+            record_lesson_read(db.session.get(User, second), other)
+            db.session.commit()
+        db.session.commit()
+    with app.app_context():
+        assert db.session.query(LessonProgress).count() == 2

@@ -7,8 +7,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -33,3 +34,10 @@ csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def listen_to_sessions(*hooks) -> None:
+    """Listen to events of every database session of the application: (event name, handler) pairs, each once."""
+    for name, handler in hooks:
+        if not event.contains(FlaskSession, name, handler):
+            event.listen(FlaskSession, name, handler)

@@ -14,13 +14,12 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.core.models import ContentVersion
-from lms.extensions import db
+from lms.extensions import db, listen_to_sessions
 
 #: Stamp name -> names of the tables whose changes change it.
 WATCHED: dict[str, set[str]] = {}
@@ -33,9 +32,7 @@ _SESSION_KEY = "content_stamps"
 def watch(name: str, *models) -> None:
     """Change the stamp `name` whenever one of these models' tables is written to."""
     WATCHED.setdefault(name, set()).update(model.__table__.name for model in models)
-    for hook, handler in (("after_flush", _after_flush), ("do_orm_execute", _before_statement)):
-        if not event.contains(FlaskSession, hook, handler):
-            event.listen(FlaskSession, hook, handler)
+    listen_to_sessions(("after_flush", _after_flush), ("do_orm_execute", _before_statement))
 
 
 def current_stamp(name: str) -> str | None:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 
 from lms.courses.models import Course, Lesson
-from lms.extensions import db
+from lms.extensions import db, listen_to_sessions
 from lms.progress.completion import RULE_ATTRIBUTES, enrol, evaluate_completion, reevaluate_course_later
 from lms.progress.models import LessonProgress
 
@@ -128,11 +127,9 @@ def _after_soft_rollback(session, previous_transaction) -> None:
 
 def install_hooks() -> None:
     """Listen to the application's database sessions (once)."""
-    for name, handler in (
+    listen_to_sessions(
         ("after_flush", _note_changes),
         ("before_commit", _evaluate_pending),
         ("after_commit", _after_commit),
         ("after_soft_rollback", _after_soft_rollback),
-    ):
-        if not event.contains(FlaskSession, name, handler):
-            event.listen(FlaskSession, name, handler)
+    )

@@ -32,8 +32,7 @@ from functools import lru_cache, wraps
 
 from flask import current_app, request
 from flask_login import current_user
-from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lms.accounts.models import User
 from lms.core import versions
 from lms.core.models import ChangeStamp, ContentVersion
-from lms.extensions import db
+from lms.extensions import db, listen_to_sessions
 
 #: The stamp every stored page depends on, changed by statements that write rows of people without naming each
 #: (imports, deletions).
@@ -241,14 +240,12 @@ class PageStore:
 def init_app(app) -> None:
     """Put the page store in front of the application and change the stamps of people with every write."""
     app.wsgi_app = app.extensions["stored_pages"] = PageStore(app, app.wsgi_app)
-    for hook, handler in (
+    listen_to_sessions(
         ("after_flush", _after_flush),
         ("do_orm_execute", _before_statement),
         ("after_commit", _after_commit),
         ("after_soft_rollback", _after_soft_rollback),
-    ):
-        if not event.contains(FlaskSession, hook, handler):
-            event.listen(FlaskSession, hook, handler)
+    )
 
 
 # --- Stamps of people and villages --------------------------------------------------------------------
@@ -302,37 +299,29 @@ def renew_people(session, people: set, villages: set | None = None) -> None:
     only make a page look old too early, never fresh too long; a process gone between the two leaves a page
     at most STORED_PAGE_SECONDS.
     """
-    people = people - {None}
-    pending = session.info.setdefault(_PENDING_KEY, set())
-    newcomers = [user_id for user_id in people if person(user_id) not in pending]
+    newcomers = [user_id for user_id in people - {None} if person(user_id) not in session.info.get(_PENDING_KEY, ())]
     villages = set(villages or ())
-    if not newcomers and not villages:
+    if newcomers:  # their villages are looked up once a transaction
+        villages.update(_villages_of(session, session.connection(), newcomers))
+    villages.discard(None)
+    _renew(session, {person(user_id) for user_id in newcomers} | {village(code) for code in villages})
+
+
+def _renew(session, names: set[str]) -> None:
+    """Change these stamps with the session's transaction: in it on SQLite, once it commits elsewhere."""
+    pending = session.info.setdefault(_PENDING_KEY, set())
+    names = names - pending
+    if not names:
         return
     connection = session.connection()
-    if newcomers:
-        villages.update(_villages_of(session, connection, newcomers))
-    villages.discard(None)
-    names = {person(user_id) for user_id in newcomers} | {village(code) for code in villages}
     if connection.dialect.name == "sqlite":
-        _write_stamps(connection, names - pending)
+        _write_stamps(connection, names)
     else:
         session.info[_ENGINE_KEY] = connection.engine
     pending |= names
 
 
-def _renew_everyone(session) -> None:
-    """Change the PEOPLE stamp every stored page depends on, with the session's transaction."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        _write_stamps(connection, {PEOPLE})
-    else:
-        session.info[_ENGINE_KEY] = connection.engine
-        session.info.setdefault(_PENDING_KEY, set()).add(PEOPLE)
-
-
 def _write_stamps(connection, names: set[str]) -> None:
-    if not names:
-        return
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(ChangeStamp).values([{"name": name, "stamp": secrets.token_hex(16)} for name in sorted(names)])
     renewed = statement.on_conflict_do_update(index_elements=["name"], set_={"stamp": statement.excluded.stamp})
@@ -351,7 +340,9 @@ def _after_commit(session) -> None:
 
 
 def _after_soft_rollback(session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # a savepoint's stamps stay: the transaction may still commit others
+    # Stamps waiting for the commit stay when a savepoint is rolled back (the transaction may still commit
+    # others); stamps written in the transaction (SQLite) went with the savepoint and must be written again.
+    if previous_transaction.parent is None or _ENGINE_KEY not in session.info:
         session.info.pop(_PENDING_KEY, None)
         session.info.pop(_ENGINE_KEY, None)
 
@@ -383,4 +374,4 @@ def _before_statement(state) -> None:
     if name is None or name in _UNWATCHED_TABLES:
         return
     if name == "users" or any(fk.column.table.name == "users" for fk in table.foreign_keys):
-        _renew_everyone(state.session)
+        _renew(state.session, {PEOPLE})

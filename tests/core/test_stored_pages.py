@@ -232,3 +232,19 @@ def test_residents_of_one_village_writing_at_once_do_not_wait_for_each_other(app
         db.session.commit()
     with app.app_context():
         assert db.session.query(LessonProgress).count() == 2
+
+
+def test_a_change_committed_after_a_savepoint_rolled_back_is_seen_at_once(app, client, auth, resident):
+    auth.sign_in(resident)
+    client.get("/")  # the welcome message, shown once
+    assert "Nama Baru" not in client.get("/").get_data(as_text=True)
+    assert "Nama Baru" not in client.get("/").get_data(as_text=True)  # kept now
+    with app.app_context():
+        user = db.session.get(User, resident)
+        attempt = db.session.begin_nested()
+        user.name = "Nama Sementara"
+        db.session.flush()
+        attempt.rollback()  # what it wrote, the person's stamp included, is gone
+        user.name = "Nama Baru"
+        db.session.commit()
+    assert "Nama Baru" in client.get("/").get_data(as_text=True)

@@ -65,16 +65,23 @@ def find_quiz(slug: str, *, published_only: bool = True) -> Quiz | None:
     return db.session.scalar(statement)
 
 
-#: A resident's own attempt at the quiz of a course, found by its id; built once (every quiz request reads it).
-_OWN_ATTEMPT = (
-    select(Attempt)
-    .join(Quiz, Quiz.id == Attempt.quiz_id)
-    .join(Course, Course.id == Quiz.course_id)
-    .where(
-        Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"), Course.slug == bindparam("slug")
+def _own_attempt(*columns):
+    """Select from a resident's own attempt at the quiz of a course, by attempt id, user id and course slug."""
+    return (
+        select(*columns)
+        .select_from(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(Course, Course.id == Quiz.course_id)
+        .where(
+            Attempt.id == bindparam("attempt_id"),
+            Attempt.user_id == bindparam("user_id"),
+            Course.slug == bindparam("slug"),
+        )
     )
-    .options(joinedload(Attempt.quiz))
-)
+
+
+#: A resident's own attempt at the quiz of a course, found by its id; built once (every quiz request reads it).
+_OWN_ATTEMPT = _own_attempt(Attempt).options(joinedload(Attempt.quiz))
 #: A submission locks the row on PostgreSQL so a save in flight finishes first; pages read the answers too.
 _OWN_ATTEMPT_FOR_UPDATE = _OWN_ATTEMPT.with_for_update(of=Attempt)
 _OWN_ATTEMPT_WITH_ANSWERS = _OWN_ATTEMPT.options(selectinload(Attempt.answers))
@@ -300,17 +307,12 @@ def choices_to_keys(option_order: list[str], choices: list[int], question_type: 
 
 #: The save path runs on every tap, so its two statements are built once, with parameters.
 _SAVE_LOOKUP = (
-    select(Attempt.finished_dt, Attempt.deadline_dt, Answer.id, Answer.option_order, Answer.sequence, Question.type)
+    _own_attempt(
+        Attempt.finished_dt, Attempt.deadline_dt, Answer.id, Answer.option_order, Answer.sequence, Question.type
+    )
     .join(Answer, Answer.attempt_id == Attempt.id)
     .join(Question, Question.id == Answer.question_id)
-    .join(Quiz, Quiz.id == Attempt.quiz_id)
-    .join(Course, Course.id == Quiz.course_id)
-    .where(
-        Attempt.id == bindparam("attempt_id"),
-        Attempt.user_id == bindparam("user_id"),
-        Answer.position == bindparam("position"),
-        Course.slug == bindparam("slug"),
-    )
+    .where(Answer.position == bindparam("position"))
     .with_for_update(of=Attempt)
 )
 _SAVE_WRITE = (
@@ -446,17 +448,7 @@ class SubmitResult:
 
 
 #: Whether a resident's attempt is finished, and with which submission: a finished attempt never opens again.
-_CLOSED_ATTEMPT = (
-    select(Attempt.submit_token)
-    .join(Quiz, Quiz.id == Attempt.quiz_id)
-    .join(Course, Course.id == Quiz.course_id)
-    .where(
-        Attempt.id == bindparam("attempt_id"),
-        Attempt.user_id == bindparam("user_id"),
-        Course.slug == bindparam("slug"),
-        Attempt.finished_dt.is_not(None),
-    )
-)
+_CLOSED_ATTEMPT = _own_attempt(Attempt.submit_token).where(Attempt.finished_dt.is_not(None))
 
 
 def resubmission(slug: str, attempt_id: int, user_id: int, token: str | None) -> str | None:
@@ -467,24 +459,25 @@ def resubmission(slug: str, attempt_id: int, user_id: int, token: str | None) ->
         .execute(_CLOSED_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id, "slug": slug})
         .first()
     )
-    if row is None:
-        return None
-    return "repeated" if token and row.submit_token == token else "stale"
+    return None if row is None else _repeated_or_stale(row.submit_token, token)
+
+
+def _repeated_or_stale(submitted: str | None, token: str | None) -> str:
+    """Name a submission of a finished attempt: the page that finished it sent again, or another (an old tab)."""
+    return "repeated" if token and submitted == token else "stale"
 
 
 def submit_attempt(attempt: Attempt, token: str | None, now: datetime | None = None) -> SubmitResult:
     """Submit an attempt once: a repeat from the same page is the same result, an old tab is refused."""
     now = now or utcnow()
     if not attempt.is_open:  # read under the row lock, so it cannot reopen: no grading needed
-        return SubmitResult(attempt, "repeated" if token and attempt.submit_token == token else "stale")
+        return SubmitResult(attempt, _repeated_or_stale(attempt.submit_token, token))
     if attempt.deadline_dt is not None and now > attempt.deadline_dt + GRACE:
         finish_attempt(attempt, now=now, is_expired=True)
         return SubmitResult(attempt, "expired")
     if finish_attempt(attempt, now=now, token=token or None):
         return SubmitResult(attempt, "submitted")
-    if token and attempt.submit_token == token:
-        return SubmitResult(attempt, "repeated")
-    return SubmitResult(attempt, "stale")
+    return SubmitResult(attempt, _repeated_or_stale(attempt.submit_token, token))
 
 
 def answered_count(attempt: Attempt) -> int:

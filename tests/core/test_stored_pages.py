@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import delete, select
 
 from lms.accounts.models import User, UserSession
-from lms.courses.files import import_courses
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.progress.models import LessonProgress
-from tests.courses.conftest import write_course
+from tests.courses.conftest import import_test_course
 from tests.sql import recorded_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,10 +26,7 @@ SIGN_IN_TO_TRACK = "Masuk untuk mencatat pelajaran yang sudah Anda baca."
 
 @pytest.fixture
 def course(app, tmp_path):
-    write_course(tmp_path)
-    with app.app_context():
-        import_courses(tmp_path)
-        db.session.commit()
+    import_test_course(app, tmp_path)
 
 
 def _statements(app, client, path, **kwargs):

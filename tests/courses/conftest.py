@@ -19,6 +19,14 @@ def builtin_courses(app):
     return result
 
 
+def import_test_course(app, folder: Path) -> None:
+    """Write the small test course (write_course) in a folder and import it, committed."""
+    write_course(folder)
+    with app.app_context():
+        import_courses(folder)
+        db.session.commit()
+
+
 def write_course(folder: Path, slug: str = "kursus-uji", lessons: dict | None = None, **meta) -> Path:
     """Write a small course folder: lessons maps a lesson slug to {language: (title, body)}."""
     lessons = lessons or {

@@ -9,10 +9,9 @@ import pytest
 from PIL import Image
 
 from lms.courses import uploads
-from lms.courses.files import import_courses
 from lms.extensions import db
 from lms.media.probe import find_ffmpeg
-from tests.courses.conftest import write_course
+from tests.courses.conftest import import_test_course
 
 
 @pytest.fixture(autouse=True)
@@ -141,10 +140,7 @@ def sounds(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def lesson_course(app, tmp_path):
-    write_course(tmp_path)
-    with app.app_context():
-        import_courses(tmp_path)
-        db.session.commit()
+    import_test_course(app, tmp_path)
 
 
 def _upload_audio(client, path: Path | None = None, data: bytes | None = None, name="cerita.mp3", language="id"):

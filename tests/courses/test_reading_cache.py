@@ -11,11 +11,10 @@ from sqlalchemy import delete, insert, select
 
 from lms.accounts.models import User
 from lms.core.models import ContentVersion
-from lms.courses.files import import_courses
 from lms.courses.models import Course, CourseText, Lesson
 from lms.courses.operations import get_or_create_text, publish_version, save_version
 from lms.extensions import db
-from tests.courses.conftest import write_course
+from tests.courses.conftest import import_test_course
 from tests.sql import recorded_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +30,6 @@ def _stamped(app):
         db.session.commit()
 
 
-def _import_test_course(app, tmp_path):
-    write_course(tmp_path)
-    with app.app_context():
-        import_courses(tmp_path)
-        db.session.commit()
-
-
 def _statements_of(app, client, path):
     with recorded_statements(app) as statements:
         response = client.get(path)
@@ -45,7 +37,7 @@ def _statements_of(app, client, path):
 
 
 def test_a_lesson_read_again_asks_the_database_only_whether_the_course_changed(app, client, auth, tmp_path, resident):
-    _import_test_course(app, tmp_path)
+    import_test_course(app, tmp_path)
     auth.sign_in(resident)
     assert "Isi <strong>pertama</strong>." in client.get(LESSON).get_data(as_text=True)
     response, statements = _statements_of(app, client, LESSON)
@@ -56,7 +48,7 @@ def test_a_lesson_read_again_asks_the_database_only_whether_the_course_changed(a
 
 
 def test_a_reader_sees_a_publication_on_the_very_next_page(app, client, auth, tmp_path, resident, admin):
-    _import_test_course(app, tmp_path)
+    import_test_course(app, tmp_path)
     auth.sign_in(resident)
     for path in (LESSON, "/kursus/kursus-uji", "/kursus"):
         assert client.get(path).status_code == 200  # kept in the cache now
@@ -73,7 +65,7 @@ def test_a_reader_sees_a_publication_on_the_very_next_page(app, client, auth, tm
 
 
 def test_a_change_rolled_back_is_never_shown(app, client, tmp_path):
-    _import_test_course(app, tmp_path)
+    import_test_course(app, tmp_path)
     assert "Kursus Uji" in client.get("/kursus").get_data(as_text=True)
     with app.test_request_context("/kursus"):
         text = db.session.scalar(select(CourseText).where(CourseText.language == "id"))
@@ -88,7 +80,7 @@ def test_a_change_rolled_back_is_never_shown(app, client, tmp_path):
 
 
 def test_a_change_committed_by_another_worker_process_is_seen_at_once(app, client, tmp_path):
-    _import_test_course(app, tmp_path)
+    import_test_course(app, tmp_path)
     assert "Kursus Uji" in client.get("/kursus/kursus-uji").get_data(as_text=True)
     # Another gunicorn worker: its own process and memory, the same database.
     script = (
@@ -110,7 +102,7 @@ def test_a_change_committed_by_another_worker_process_is_seen_at_once(app, clien
 
 
 def test_archiving_or_unpublishing_takes_effect_at_once(app, client, tmp_path):
-    _import_test_course(app, tmp_path)
+    import_test_course(app, tmp_path)
     assert client.get(LESSON).status_code == 200
     assert client.get("/kursus/kursus-uji/pelajaran-dua").status_code == 200
     with app.app_context():

@@ -61,11 +61,11 @@ def main() -> None:
 
         create_user(name="Warga Bench", username=username, password=password, village_code=DEMO_VILLAGE, language="id")
         db.session.commit()
-    if not _sign_in(resident, username, password):
+    if not sign_in(resident, username, password):
         raise SystemExit("signing in failed: run `flask setup` first")
     pages = _pages(anonymous, resident)
     leader = app.test_client()
-    if _sign_in(leader, "kades1", app.config["DEMO_PASSWORD"]):
+    if sign_in(leader, "kades1", app.config["DEMO_PASSWORD"]):
         pages["leader_dashboard"] = (leader, "GET", "/desa", None)
     hello = hello_app.test_client()
     pages = {"hello": (hello, "GET", "/", None), **pages}
@@ -116,7 +116,8 @@ def main() -> None:
         )
 
 
-def _sign_in(client, username: str, password: str) -> bool:
+def sign_in(client, username: str, password: str) -> bool:
+    """Sign a test client in through the sign-in form; tell whether it worked."""
     form = client.get("/akun/masuk").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     fields = {"identifier": username, "password": password, "csrf_token": token}

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADERS = {"Accept-Encoding": "br, gzip", "Accept-Language": "id-ID,id", "Referer": "https://localhost/"}
+sys.path.insert(0, str(ROOT / "bench"))
+from cpu import HEADERS  # noqa: E402 - the bench folder is not a package
+from cpu import sign_in as sign_in_client  # noqa: E402
+
 #: page name -> (user, path)
 PAGES = {
     "village_dashboard": ("sx1v0000k", "/desa"),  # a synthetic village of ~100 residents
@@ -44,13 +46,8 @@ PAGES = {
 
 def sign_in(app, username: str):
     client = app.test_client()
-    form = client.get("/akun/masuk").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    password = os.environ.get("DEMO_PASSWORD", "kelas-imigrasi-demo")
-    fields = {"identifier": username, "password": password, "csrf_token": token}
-    answer = client.post("/akun/masuk", data=fields, headers=HEADERS)
-    if answer.status_code != 302:
-        raise SystemExit(f"signing in as {username} answered {answer.status_code}: run `flask setup` first")
+    if not sign_in_client(client, username, os.environ.get("DEMO_PASSWORD", "kelas-imigrasi-demo")):
+        raise SystemExit(f"signing in as {username} failed: run `flask setup` first")
     return client
 
 
@@ -123,7 +120,6 @@ def served(pages: list[str], seconds: float) -> None:
     """Time the pages under gunicorn with wrk, as `make bench` does for its scale figures."""
     import tempfile
 
-    sys.path.insert(0, str(ROOT / "bench"))
     from run import REPORT_CONNECTIONS, Server, Session, app_environment, wrk
 
     work = Path(tempfile.mkdtemp(prefix="kelas-scale-"))

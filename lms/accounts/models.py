@@ -73,6 +73,55 @@ class User(UserMixin, db.Model):
         return self.username or self.phone or ""
 
 
+class SignedInUser:
+    """The person a request's session belongs to: what the session check read (id, role, language), and the whole
+    account (the `User`) loaded on first use of anything else. Saving a quiz answer or choosing the page language
+    needs no more; a page showing the person's name pays one query more. Writes go to the account too."""
+
+    __slots__ = ("id", "role", "language", "session_token", "_account")
+    is_authenticated = True
+    is_active = True  # the session check lets no switched-off account through
+    is_anonymous = False
+
+    def __init__(self, user_id: int, role: str, language: str | None, session_token: str) -> None:
+        for name, value in zip(self.__slots__, (user_id, role, language, session_token, None), strict=True):
+            object.__setattr__(self, name, value)
+
+    @property
+    def account(self) -> User:
+        account = self._account
+        if account is None or account not in db.session:
+            account = db.session.get(User, self.id)
+            if account is None:
+                raise LookupError(f"the account of session user {self.id} is gone")
+            account.session_token = self.session_token
+            object.__setattr__(self, "_account", account)
+        return account
+
+    def get_id(self) -> str:
+        """Return the session token Flask-Login keeps in the cookie."""
+        return self.session_token
+
+    def __getattr__(self, name: str):
+        return getattr(self.account, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self.account, name, value)
+        if name in self.__slots__:
+            object.__setattr__(self, name, value)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, SignedInUser):
+            return other.id == self.id
+        return self.account is other
+
+    def __hash__(self) -> int:
+        return hash(self.account)
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self.id} {self.role}>"
+
+
 class UserSession(db.Model):
     """A signed-in browser: its token lives in the cookie, so signing out ends it for good."""
 

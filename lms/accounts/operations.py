@@ -9,11 +9,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from blinker import Namespace
 from flask import current_app
 from sqlalchemy import bindparam, delete, or_, select, update
-from sqlalchemy.orm import lazyload
 
 from lms.access import RESIDENT
-from lms.accounts.models import User, UserSession
+from lms.accounts.models import SignedInUser, User, UserSession
 from lms.clock import utcnow
+from lms.core.stored_pages import CHANGES_PEOPLE
 from lms.extensions import db
 
 #: Sent after an account's personal data is removed, so each domain can anonymise its own records.
@@ -141,35 +141,45 @@ def end_session(token: str | None) -> None:
         db.session.execute(delete(UserSession).where(UserSession.token == token))
 
 
-#: The signed-in user of a session token and the session's times: one row, no other entity, no village.
-_SESSION_USER = (
-    select(User, UserSession.created_dt, UserSession.last_seen_dt)
+#: The account and times of a session token: what every signed-in request checks, and the page language.
+_SESSION_CHECK = (
+    select(
+        User.id,
+        User.role,
+        User.language,
+        User.is_disabled,
+        User.is_deleted,
+        UserSession.created_dt,
+        UserSession.last_seen_dt,
+    )
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.token == bindparam("token"))
-    .options(lazyload(User.village))
 )
 
 
-def load_session_user(token: str) -> User | None:
-    """Return the user of a live session, closing it when idle or too old (one query on every request)."""
-    found = db.session.execute(_SESSION_USER, {"token": token}).first()
+def load_session_user(token: str) -> SignedInUser | None:
+    """Return who a live session belongs to, closing it when idle or too old: one light query on every signed-in
+    request, on the session's connection (the ORM would build a `User` the request may never need)."""
+    found = db.session.connection().execute(_SESSION_CHECK, {"token": token}).first()
     if found is None:
         return None
-    user, created_dt, last_seen_dt = found
+    user_id, role, language, is_disabled, is_deleted, created_dt, last_seen_dt = found
     now = utcnow()
     config = current_app.config
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(days=config["SESSION_ABSOLUTE_DAYS"])
-    if now - last_seen_dt > idle or now - created_dt > absolute or not user.is_active:
+    if now - last_seen_dt > idle or now - created_dt > absolute or is_disabled or is_deleted:
         end_session(token)
         db.session.commit()
         return None
     if now - last_seen_dt > timedelta(minutes=5):  # one write every few minutes, not every request
         db.session.execute(update(UserSession).where(UserSession.token == token).values(last_seen_dt=now))
-        user.last_active_dt = now
+        db.session.execute(
+            update(User).where(User.id == user_id).values(last_active_dt=now),
+            execution_options={CHANGES_PEOPLE: (user_id,)},
+        )
         db.session.commit()
-    user.session_token = token
-    return user
+    return SignedInUser(user_id, role, language, token)
 
 
 def _plain(value):

@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 from config import Config, config_for_environment
 from lms import access, commands, demo, i18n, jobs
 from lms.core import stored_pages
+from lms.core.sessions import RememberingSessionInterface
 from lms.core.static import cache_static_files
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -33,6 +34,7 @@ BLUEPRINTS = (
 def create_app(config: type[Config] | None = None) -> Flask:
     """Create the application with a configuration class (default: chosen by APP_ENV)."""
     app = Flask(__name__)
+    app.session_interface = RememberingSessionInterface()
     app.url_map.converters["int"] = DatabaseIntegerConverter  # before any route is added
     app.config.from_object(config or config_for_environment())
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)

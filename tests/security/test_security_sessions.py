@@ -139,6 +139,30 @@ def test_a_stolen_cookie_value_from_another_key_opens_nothing(app, world):
     assert response.status_code == 302 and "/akun/masuk" in response.headers["Location"]
 
 
+def test_a_cookie_checked_before_still_expires_at_its_age_limit(app, world, monkeypatch):
+    import time
+
+    client = app.test_client()
+    sign_in(client, "resident_a")
+    assert client.get("/akun/profil").status_code == 200  # this worker has now checked the cookie
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.get("/akun/profil")
+    assert response.status_code == 302 and "/akun/masuk" in response.headers["Location"]
+
+
+def test_a_cookie_checked_before_opens_nothing_once_the_signing_key_is_replaced(app, world, monkeypatch):
+    client = app.test_client()
+    sign_in(client, "resident_a")
+    assert client.get("/akun/profil").status_code == 200
+    old_key = app.secret_key
+    monkeypatch.setattr(app, "secret_key", "a-new-key-after-a-leak")
+    response = client.get("/akun/profil")
+    assert response.status_code == 302 and "/akun/masuk" in response.headers["Location"]
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old_key])  # rotated, with the old key still honoured
+    assert client.get("/akun/profil").status_code == 200
+
+
 def test_security_headers_on_errors_files_and_static(app, world, party_clients):
     client = app.test_client()
     static = sorted(

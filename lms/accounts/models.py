@@ -3,7 +3,8 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.access import RESIDENT
@@ -63,9 +64,14 @@ class User(UserMixin, db.Model):
         """Return the session token Flask-Login keeps in the cookie."""
         return self.session_token
 
-    @property
+    @hybrid_property
     def is_active(self) -> bool:
         return not (self.is_disabled or self.is_deleted)
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls):
+        return and_(cls.is_disabled.is_(False), cls.is_deleted.is_(False))
 
     @property
     def sign_in_name(self) -> str:

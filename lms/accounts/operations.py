@@ -147,8 +147,7 @@ _SESSION_CHECK = (
         User.id,
         User.role,
         User.language,
-        User.is_disabled,
-        User.is_deleted,
+        User.is_active,
         UserSession.created_dt,
         UserSession.last_seen_dt,
     )
@@ -163,12 +162,12 @@ def load_session_user(token: str) -> SignedInUser | None:
     found = db.session.connection().execute(_SESSION_CHECK, {"token": token}).first()
     if found is None:
         return None
-    user_id, role, language, is_disabled, is_deleted, created_dt, last_seen_dt = found
+    user_id, role, language, is_active, created_dt, last_seen_dt = found
     now = utcnow()
     config = current_app.config
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(days=config["SESSION_ABSOLUTE_DAYS"])
-    if now - last_seen_dt > idle or now - created_dt > absolute or is_disabled or is_deleted:
+    if now - last_seen_dt > idle or now - created_dt > absolute or not is_active:
         end_session(token)
         db.session.commit()
         return None

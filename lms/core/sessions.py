@@ -1,10 +1,11 @@
 """Flask's signed-cookie sessions, with the cookies a worker has already checked remembered.
 
 A phone sends the same session cookie with every request, and checking it (two HMACs, zlib, JSON) is a
-noticeable part of saving a quiz answer. A cookie this worker checked before is found by its exact value:
-no other value can map to remembered contents, the signing keys are part of what is looked up, and the
-cookie's age limit is checked on every use as Flask checks it. Contents holding anything mutable (a list of
-flashed messages) are never remembered: a request changing them in place would change them for the next.
+noticeable part of saving a quiz answer. A cookie this worker checked before is found by its exact value
+and the serializer of the signing keys: no other value can map to remembered contents, other keys have
+another serializer, and the cookie's age limit is checked on every use as Flask checks it. Contents holding
+anything mutable (a list of flashed messages) are never remembered: a request changing them in place would
+change them for the next.
 """
 
 import time
@@ -48,7 +49,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         try:
-            contents, signed_at = self._checked(value, _signing_keys(app), serializer)
+            contents, signed_at = self._checked(value, serializer)  # one serializer for each set of keys
         except BadSignature:
             return self.session_class()
         except _NotRemembered as checked:
@@ -58,7 +59,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         return self.session_class(contents)
 
     @staticmethod
-    def _check(value: str, keys: tuple, serializer) -> tuple:
+    def _check(value: str, serializer) -> tuple:
         contents, signed_at = serializer.loads(value, return_timestamp=True)
         if not all(isinstance(item, _PLAIN) for item in contents.values()):
             raise _NotRemembered(contents, signed_at.timestamp())

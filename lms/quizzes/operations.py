@@ -359,7 +359,10 @@ def save_answer(
     written = {"answer_id": row.id, "new_sequence": sequence, "open_attempt_id": attempt_id, "keys": keys, "now": now}
     if db.session.execute(_SAVE_WRITE, written).rowcount == 1:
         return SaveResult(True, sequence)
-    return SaveResult(False, row.sequence, "finished")  # submitted between the read and the write
+    # Between the read and the write the attempt was submitted, or (where rows are not locked, on SQLite)
+    # a newer save of the same question landed: tell which, so a late save is not taken for the end.
+    row = db.session.connection().execute(_SAVE_LOOKUP, parameters).first()
+    return SaveResult(False, row.sequence, None if row.finished_dt is None else "finished")
 
 
 # --- Finishing ------------------------------------------------------------------------------------

@@ -107,6 +107,42 @@ def test_an_older_or_repeated_save_never_overwrites_a_newer_answer(app, client, 
 
 
 @pytest.mark.parametrize(
+    ("in_between", "answer"),
+    [
+        # Two quick taps: the newer save lands after this one read the answer, before it writes (SQLite locks no rows).
+        ("UPDATE quiz_answers SET sequence = 9 WHERE position = 1", (200, {"saved": False, "sequence": 9})),
+        # The attempt is submitted from another tab at that moment.
+        ("UPDATE quiz_attempts SET finished_dt = CURRENT_TIMESTAMP", (409, None)),
+    ],
+)
+def test_a_save_overtaken_between_its_read_and_its_write_is_told_what_happened(
+    app, client, signed_in, in_between, answer
+):
+    from sqlalchemy import event
+
+    attempt_id = start(client)
+    with app.app_context():
+        engine = db.engine
+
+    def overtake(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("UPDATE quiz_answers SET selected"):
+            cursor.execute(in_between)
+
+    event.listen(engine, "before_cursor_execute", overtake)
+    try:
+        response = save(client, attempt_id, 1, [1], 5)
+    finally:
+        event.remove(engine, "before_cursor_execute", overtake)
+    status, body = answer
+    assert response.status_code == status
+    if body is not None:
+        assert response.json == body  # a late arrival: the page stays on the question, nothing about a result
+    else:
+        assert response.json["result_url"].endswith(f"/{attempt_id}/hasil")
+    assert stored(app, attempt_id)[1] == []  # this save's answer was not written over either
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {"position": 1, "choices": [9], "sequence": 1},

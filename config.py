@@ -36,6 +36,10 @@ class Config:
     #: A PostgreSQL connection can be dropped by the server, so each is checked when taken from the pool;
     #: create_app leaves the check out for SQLite, whose file never drops one (it would cost a statement a request).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: SQLite keeps a write-ahead log (readers never wait for a writer). FULL makes every commit reach the disk
+    #: before the answer is confirmed; NORMAL about doubles the writes a second, but a power cut can undo the
+    #: last seconds of saved answers (a crash of the app cannot).
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
 
     # Background jobs: "sqlite" (default, a file beside the database), "redis", or "immediate" (tests).
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "sqlite")

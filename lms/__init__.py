@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
 from config import Config, config_for_environment
@@ -11,7 +12,7 @@ from lms import access, commands, demo, i18n, jobs
 from lms.core import stored_pages
 from lms.core.sessions import RememberingSessionInterface
 from lms.core.static import cache_static_files
-from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, sqlite_settings
 
 #: Domain packages, each with a blueprint in views.py; the order is the order of registration.
 BLUEPRINTS = (
@@ -40,10 +41,14 @@ def create_app(config: type[Config] | None = None) -> Flask:
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.config["INSTANCE_DIR"]))
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if is_sqlite:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
 
     db.init_app(app)
+    if is_sqlite:
+        with app.app_context():
+            event.listen(db.engine, "connect", sqlite_settings(app.config["SQLITE_SYNCHRONOUS"]))
     migrate.init_app(app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

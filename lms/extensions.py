@@ -41,3 +41,18 @@ def listen_to_sessions(*hooks) -> None:
     for name, handler in hooks:
         if not event.contains(FlaskSession, name, handler):
             event.listen(FlaskSession, name, handler)
+
+
+def sqlite_settings(synchronous: str):
+    """Return what a new SQLite connection runs first: the write-ahead log, in which readers never wait for
+    the writer and a commit appends to one file instead of writing a rollback journal and the database."""
+    if synchronous.upper() not in ("FULL", "NORMAL"):
+        raise ValueError(f"SQLITE_SYNCHRONOUS is FULL or NORMAL, not {synchronous!r}")
+
+    def on_connect(dbapi_connection, connection_record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.close()
+
+    return on_connect

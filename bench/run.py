@@ -24,7 +24,7 @@ import time
 import traceback
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -529,16 +529,187 @@ def quiz_posts(resident: Session, quiz_path: str) -> dict[str, tuple[str, str]]:
     return {}
 
 
+def quiz_targets(kind: str, post: tuple[str, str], resident: Session, env: dict, rounds: int, seconds) -> list[dict]:
+    """The load targets of a quiz answer save or an attempt's submission: each as it stores something, and
+    each repeated (the "Next" after the script saved the answer, or a double tap on "Submit")."""
+    path, body = post
+    match = re.fullmatch(r"(/kursus/[^/]+/kuis/)(\d+)/[^/]+", path)
+    fields = dict(parse_qsl(body))
+    if match is None or "csrf_token" not in fields:
+        raise RuntimeError(f"cannot tell the attempt or the CSRF token of {path}")
+    prefix, attempt_id = match.group(1), int(match.group(2))
+    common = {"path": path, "cookie": resident.cookie}
+    if kind == "save":
+        return [
+            {"name": "quiz_save", **common, "lua": save_script(fields), "counts": "written"},
+            {"name": "quiz_save_repeat", **common, "body": body},
+        ]
+    # Only the first repeated submit ends its attempt; the rest measure the double-submit path.
+    attempts = OpenAttempts(env, attempt_id, runs=rounds, per_run=int(SUBMITS_PER_SECOND * seconds))
+    graded = {"name": "quiz_submit", **common, "body": body, "last": True, "counts": "ran_out"}
+    graded.update(lua=attempts.script(prefix), prepare=attempts.open, clean_up=attempts.remove)
+    return [graded, {"name": "quiz_submit_repeat", **common, "body": body, "last": True}]
+
+
+def save_script(fields: dict[str, str]):
+    """Return the wrk script of a run: the autosave's JSON with a new answer on every request.
+
+    The questions are shared out between the wrk threads, and each thread goes round its own, switching
+    each between two options on every visit, with sequence numbers above every earlier run's. A save that
+    reaches the server after a newer one of the same question (two connections of a thread can hold the
+    same question) is a late arrival and stores nothing: the share stored is reported."""
+    token, per_thread = fields["csrf_token"], max(int(fields.get("total", "2")) // WRK_THREADS, 1)
+
+    def script(run_number: int) -> str:
+        return f"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["X-CSRFToken"] = "{lua_escape(token)}"
+local sent = {run_number * 10**7}
+request = function()
+  sent = sent + 1
+  local position = (number - 1) * {per_thread} + sent % {per_thread} + 1
+  local choice = math.floor(sent / {per_thread}) % 2 + 1
+  wrk.body = string.format('{{"position": %d, "choices": [%d], "sequence": %d}}', position, choice, sent)
+  return wrk.format()
+end
+response = function(status, headers, body)
+  if status == 200 and body:find('"saved":true', 1, true) then counted = counted + 1 end
+end
+"""
+
+    return script
+
+
+#: Open attempts prepared for each run of the graded submissions: more than the app could grade in it.
+SUBMITS_PER_SECOND = 2000
+
+
+class OpenAttempts:
+    """Open attempts of the signed-in resident, copies of one the bench started (its questions and option
+    order), each with an answer chosen on every question: one for every graded submission of a run."""
+
+    def __init__(self, env: dict, template_id: int, runs: int, per_run: int) -> None:
+        self.env, self.template_id, self.runs, self.per_run = env, template_id, runs, per_run
+        self.ids: list[int] = []
+        self.first_number = 0
+
+    def open(self) -> None:
+        count = str(self.per_run * self.runs)
+        opened = json.loads(app_python(self.env, OPEN_ATTEMPTS, str(self.template_id), count))
+        self.ids, self.first_number = opened["ids"], opened["first_number"]
+
+    def remove(self) -> None:
+        """Delete them again, so the figures measured later (the scale reports) count no bench attempts."""
+        if self.ids:
+            app_python(self.env, REMOVE_ATTEMPTS, str(self.template_id), str(self.first_number))
+
+    def script(self, prefix: str):
+        def for_run(run_number: int) -> str:
+            if run_number == 0:
+                raise RuntimeError("graded submissions have no warm-up run")
+            taken = self.ids[(run_number - 1) * self.per_run : run_number * self.per_run]
+            return f"""
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local ids = {{{",".join(map(str, taken))}}}
+local sent = 0
+request = function()
+  local id = ids[number + {WRK_THREADS} * sent]
+  sent = sent + 1
+  if id == nil then counted = counted + 1; id = ids[1] end
+  return wrk.format(nil, "{prefix}" .. id .. "/kirim")
+end
+"""
+
+        return for_run
+
+
+OPEN_ATTEMPTS = r"""
+import json, sys
+from sqlalchemy import func, insert, select
+from lms import create_app
+from lms.clock import utcnow
+from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt
+
+template_id, count = int(sys.argv[1]), int(sys.argv[2])
+app = create_app()
+with app.app_context():
+    template = db.session.get(Attempt, template_id)
+    answers = [(a.position, a.question_id, a.option_order) for a in template.answers]
+    mine = (Attempt.quiz_id == template.quiz_id, Attempt.user_id == template.user_id)
+    top = db.session.scalar(select(func.max(Attempt.number)).where(*mine))
+    now = utcnow()
+    limit = template.deadline_dt - template.started_dt if template.deadline_dt else None
+    rows = [
+        {"quiz_id": template.quiz_id, "user_id": template.user_id, "number": top + 1 + n, "is_pretest": False,
+         "started_dt": now, "deadline_dt": now + limit if limit else None, "max_score": len(answers)}
+        for n in range(count)
+    ]
+    ids = db.session.scalars(insert(Attempt).returning(Attempt.id), rows).all()
+    db.session.execute(insert(Answer), [
+        {"attempt_id": attempt_id, "position": position, "question_id": question_id, "option_order": order,
+         "selected": [order[(attempt_id + position) % len(order)]], "sequence": 1, "saved_dt": now}
+        for attempt_id in ids for position, question_id, order in answers
+    ])
+    db.session.commit()
+print(json.dumps({"ids": ids, "first_number": top + 1}))
+"""
+
+REMOVE_ATTEMPTS = r"""
+import sys
+from sqlalchemy import delete, select
+from lms import create_app
+from lms.extensions import db
+from lms.quizzes.models import Answer, Attempt
+
+template_id, first_number = int(sys.argv[1]), int(sys.argv[2])
+app = create_app()
+with app.app_context():
+    template = db.session.get(Attempt, template_id)
+    bench = select(Attempt.id).where(
+        Attempt.quiz_id == template.quiz_id, Attempt.user_id == template.user_id, Attempt.number >= first_number
+    )
+    db.session.execute(delete(Answer).where(Answer.attempt_id.in_(bench)))
+    db.session.execute(delete(Attempt).where(Attempt.id.in_(bench)))
+    db.session.commit()
+"""
+
+
+def app_python(env: dict, script: str, *args: str) -> str:
+    """Run a short Python script in the app's environment; return the last line it printed."""
+    completed = subprocess.run(
+        [PYTHON, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(completed.stderr[-2000:])
+    lines = completed.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 # --- load with wrk -----------------------------------------------------------------------------------
+
+#: Every script numbers its threads (`number`, from 1) and may count responses in `counted`; done() adds them up.
+WRK_THREADS_LUA = """
+local threads = {}
+setup = function(thread)
+  table.insert(threads, thread)
+  thread:set("number", #threads)
+  thread:set("counted", 0)
+end
+"""
 
 WRK_REPORT = r"""
 done = function(summary, latency, requests)
   local e = summary.errors
+  local counted = 0
+  for _, thread in ipairs(threads) do counted = counted + (thread:get("counted") or 0) end
   io.write(string.format(
     'BENCHJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,' ..
-    '"socket_errors":%d,"status_errors":%d}\n',
+    '"socket_errors":%d,"status_errors":%d,"counted":%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
+    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status, counted))
 end
 """
 
@@ -555,6 +726,7 @@ def wrk(
     cookie: str = "",
     body: str | None = None,
     fresh: bool = False,
+    lua: str = "",
 ) -> dict:
     """Load one URL with wrk; return requests/s, latency percentiles (ms) and error counts.
 
@@ -563,7 +735,11 @@ def wrk(
     """
     if urlsplit(url).hostname != HOST:
         raise ValueError("the bench only loads 127.0.0.1")
-    lines = ['wrk.headers["Accept-Encoding"] = "gzip, br"', 'wrk.headers["Accept-Language"] = "id-ID,id"']
+    lines = [
+        WRK_THREADS_LUA,
+        'wrk.headers["Accept-Encoding"] = "gzip, br"',
+        'wrk.headers["Accept-Language"] = "id-ID,id"',
+    ]
     if cookie:
         lines.append(f'wrk.headers["Cookie"] = "{lua_escape(cookie)}"')
     if body is not None:
@@ -574,8 +750,6 @@ def wrk(
         ]
     if fresh:
         lines += [
-            "local threads = 0",
-            'setup = function(thread) threads = threads + 1; thread:set("number", threads) end',
             "local sent = 0",
             "request = function()",
             "  sent = sent + 1",
@@ -584,7 +758,7 @@ def wrk(
             "end",
         ]
     script = work / f"wrk-{os.getpid()}-{time.monotonic_ns()}.lua"
-    script.write_text("\n".join(lines) + "\n" + WRK_REPORT)
+    script.write_text("\n".join(lines) + "\n" + lua + "\n" + WRK_REPORT)
     threads = min(WRK_THREADS, connections)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
@@ -597,35 +771,62 @@ def wrk(
         "p99_ms": data["p99_us"] / 1000,
         "requests": data["requests"],
         "errors": data["socket_errors"] + data["status_errors"],
+        "counted": data["counted"],
     }
 
 
 def load_figures(results: Results, work: Path, app: Server, hello: Server, targets: list[dict], rounds: int, seconds):
-    """Measure hello world and each page in alternation (hello, page, hello, page, …) for several rounds."""
+    """Measure hello world and each page in alternation (hello, page, hello, page, …) for several rounds.
+
+    A target may carry `lua(run_number)` (the wrk script's request() for that run, run 0 being the warm-up),
+    `prepare()` and `clean_up()` (called before its first and after its last run), and `counts`: "written"
+    (the share of requests the script counted as stored) or "ran_out" (requests the script had nothing for,
+    which spoil the figure).
+    """
     runs: dict[str, list[dict]] = {target["name"]: [] for target in targets}
     ratios: dict[str, list[float]] = {target["name"]: [] for target in targets}
     hello_runs: list[dict] = []
+
+    def load(target: dict, duration: float, number: int) -> dict:
+        lua = target["lua"](number) if "lua" in target else ""
+        cookie, body, fresh = target.get("cookie", ""), target.get("body"), target.get("fresh", False)
+        return wrk(work, app.base + target["path"], duration, cookie=cookie, body=body, fresh=fresh, lua=lua)
+
     # One short warm-up each, so first-request costs (imports, caches) are not measured.
     wrk(work, hello.base + "/", 1)
     for target in targets:
         if not target.get("last"):
-            wrk(work, app.base + target["path"], 1, cookie=target.get("cookie", ""), body=target.get("body"))
+            load(target, 1, 0)
     # A target marked last (quiz submit) changes state for good, so it runs after every round of the others.
     ordered = [target for target in targets if not target.get("last")]
-    schedule = [ordered] * rounds + [[target for target in targets if target.get("last")]] * rounds
-    for batch in schedule:
-        for target in batch:
-            baseline = wrk(work, hello.base + "/", seconds)
-            cookie, body, fresh = target.get("cookie", ""), target.get("body"), target.get("fresh", False)
-            run = wrk(work, app.base + target["path"], seconds, cookie=cookie, body=body, fresh=fresh)
-            hello_runs.append(baseline)
-            runs[target["name"]].append(run)
-            ratios[target["name"]].append(run["rps"] / baseline["rps"])
+    last = [target for target in targets if target.get("last")]
+    try:
+        for batch in [ordered] * rounds + [last] * rounds:
+            for target in batch:
+                if "prepare" in target and not runs[target["name"]]:
+                    target["prepare"]()
+                baseline = wrk(work, hello.base + "/", seconds)
+                run = load(target, seconds, len(runs[target["name"]]) + 1)
+                hello_runs.append(baseline)
+                runs[target["name"]].append(run)
+                ratios[target["name"]].append(run["rps"] / baseline["rps"])
+    finally:
+        for target in last:
+            if "clean_up" in target:
+                target["clean_up"]()
     results.add("hello_rps", round(statistics.median(run["rps"] for run in hello_runs), 1), "req/s")
     for target in targets:
         name, page_runs = target["name"], runs[target["name"]]
         errors = sum(run["errors"] for run in page_runs)
         detail = {"runs": page_runs, "non_2xx_3xx_or_socket_errors": errors}
+        if target.get("counts") == "written":
+            detail["written_share"] = round(
+                sum(r["counted"] for r in page_runs) / sum(r["requests"] for r in page_runs), 3
+            )
+        if target.get("counts") == "ran_out" and any(run["counted"] for run in page_runs):
+            for figure in (f"{name}_rps", f"{name}_ratio"):
+                results.error(figure, "the prepared requests ran out before the run ended: prepare more")
+            continue
         results.add(f"{name}_rps", round(statistics.median(run["rps"] for run in page_runs), 1), "req/s", **detail)
         results.add(f"{name}_ratio", round(statistics.median(ratios[name]), 3), "x hello")
         if target.get("latency"):
@@ -909,12 +1110,7 @@ def run(smoke: bool) -> int:
             results.skip("quiz_page_ratio", "no quiz page at /kursus/<slug>/kuis yet")
         for kind in ("save", "submit"):
             if posts and kind in posts:
-                path, body = posts[kind]
-                # Only the first submit ends the attempt; the rest measure the double-submit path.
-                last = kind == "submit"
-                targets.append(
-                    {"name": f"quiz_{kind}", "path": path, "cookie": resident.cookie, "body": body, "last": last}
-                )
+                targets += quiz_targets(kind, posts[kind], resident, env, rounds, seconds)
             elif posts is not None:
                 results.skip(f"quiz_{kind}_ratio", f"no quiz answer {kind} form found yet")
         leader = None

@@ -369,9 +369,13 @@ def _before_statement(state) -> None:
     if named is not None:  # the statement names the people it changes (none: a job's progress, say)
         renew_people(state.session, set(named))
         return
-    table = getattr(state.statement, "table", None)
+    if names_people(getattr(state.statement, "table", None)):
+        _renew(state.session, {PEOPLE})
+
+
+def names_people(table) -> bool:
+    """Tell whether a write to a table changes people's stamps: the users, or a table pointing at them."""
     name = getattr(table, "name", None)
     if name is None or name in _UNWATCHED_TABLES:
-        return
-    if name == "users" or any(fk.column.table.name == "users" for fk in table.foreign_keys):
-        _renew(state.session, {PEOPLE})
+        return False
+    return name == "users" or any(fk.column.table.name == "users" for fk in table.foreign_keys)

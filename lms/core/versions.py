@@ -49,6 +49,11 @@ def remember_stamps(stamps: dict[str, str]) -> None:
     db.session().info[_SESSION_KEY] = stamps
 
 
+def is_watched(table_name: str) -> bool:
+    """Tell whether a write to a table changes a content stamp."""
+    return any(table_name in watched for watched in WATCHED.values())
+
+
 def _names_for(tables: set[str]) -> list[str]:
     return sorted(name for name, watched in WATCHED.items() if watched & tables)
 

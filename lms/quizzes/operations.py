@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms.clock import utcnow
 from lms.core.stored_pages import CHANGES_PEOPLE
 from lms.core.versions import watch
+from lms.core.writes import write_at_once
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.drawing import PoolQuestion, make_draw
@@ -357,7 +358,7 @@ def save_answer(
     if row.sequence >= sequence:  # a repeat or a late arrival: the stored answer is newer
         return SaveResult(False, row.sequence)
     written = {"answer_id": row.id, "new_sequence": sequence, "open_attempt_id": attempt_id, "keys": keys, "now": now}
-    if db.session.execute(_SAVE_WRITE, written).rowcount == 1:
+    if write_at_once(_SAVE_WRITE, written) == 1:
         return SaveResult(True, sequence)
     # Between the read and the write the attempt was submitted, or (where rows are not locked, on SQLite)
     # a newer save of the same question landed: tell which, so a late save is not taken for the end.

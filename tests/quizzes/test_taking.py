@@ -142,6 +142,48 @@ def test_a_save_overtaken_between_its_read_and_its_write_is_told_what_happened(
     assert stored(app, attempt_id)[1] == []  # this save's answer was not written over either
 
 
+def test_a_save_is_stored_before_its_request_ends_and_holds_up_no_other_writer(app, client, signed_in):
+    from sqlalchemy import create_engine, text
+
+    from lms.quizzes import operations
+
+    attempt_id = start(client)
+    with app.app_context():
+        url = db.engine.url
+        result = operations.save_answer(
+            user_id=signed_in, slug=SLUG, attempt_id=attempt_id, position=1, choices=[1], sequence=3
+        )
+        assert result.is_saved
+        # Another request, on its own connection, before this one commits.
+        other = create_engine(url, connect_args={"timeout": 0.2} if url.get_backend_name() == "sqlite" else {})
+        try:
+            with other.connect() as connection:
+                seen = connection.execute(text("SELECT sequence FROM quiz_answers WHERE position = 1")).scalar()
+                if url.get_backend_name() == "sqlite":
+                    # SQLite: the answer is on disk already, and the one write lock is free for the next resident.
+                    assert seen == 3
+                    connection.execute(text("UPDATE quiz_answers SET saved_dt = saved_dt WHERE position = 2"))
+                    connection.commit()
+                else:
+                    assert seen == 0  # PostgreSQL: inside the request's transaction, under the attempt's row lock
+        finally:
+            other.dispose()
+        db.session.commit()
+    assert stored(app, attempt_id)[1] != []
+
+
+def test_a_write_that_would_change_stamps_never_skips_the_session(app):
+    from sqlalchemy import update
+
+    from lms.core.writes import write_at_once
+    from lms.quizzes.models import Question
+
+    with app.app_context():
+        for statement in (update(Question).values(type="single"), update(Attempt).values(score=1)):
+            with pytest.raises(ValueError, match="through the session"):
+                write_at_once(statement, {})
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -28,11 +28,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache, wraps
+from functools import cache, lru_cache, wraps
 
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -321,11 +321,18 @@ def _renew(session, names: set[str]) -> None:
     pending |= names
 
 
+@cache
+def _renew_stamp(dialect: str):
+    """Return the statement that writes one stamp, new or over the old one: built once per database kind."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ChangeStamp).values(name=bindparam("name"), stamp=bindparam("stamp"))
+    return statement.on_conflict_do_update(index_elements=["name"], set_={"stamp": statement.excluded.stamp})
+
+
 def _write_stamps(connection, names: set[str]) -> None:
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ChangeStamp).values([{"name": name, "stamp": secrets.token_hex(16)} for name in sorted(names)])
-    renewed = statement.on_conflict_do_update(index_elements=["name"], set_={"stamp": statement.excluded.stamp})
-    connection.execute(renewed)
+    # In name order, so two transactions writing some of the same stamps take their locks in one order.
+    stamps = [{"name": name, "stamp": secrets.token_hex(16)} for name in sorted(names)]
+    connection.execute(_renew_stamp(connection.dialect.name), stamps)
 
 
 def _after_commit(session) -> None:
@@ -358,8 +365,11 @@ def _villages_of(session, connection, people: list[int]) -> set[str]:
         else:
             missing.append(user_id)
     if missing:
-        found.update(connection.scalars(select(User.village_code).where(User.id.in_(missing))))
+        found.update(connection.scalars(_VILLAGES_OF, {"people": missing}))
     return found
+
+
+_VILLAGES_OF = select(User.village_code).where(User.id.in_(bindparam("people", expanding=True)))
 
 
 def _before_statement(state) -> None:

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, bindparam, exists, func, insert, select, update
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -378,6 +378,35 @@ class _Graded:
     selected: list
 
 
+#: A submission's statements, built once: grading is on every submit, and a statement built anew costs as much
+#: again as running it.
+_GRADING_ROWS = (
+    select(Answer.id, Answer.selected, Question.type, Option.key, Option.is_correct)
+    .join(Question, Question.id == Answer.question_id)
+    .outerjoin(Option, Option.question_id == Question.id)
+    .where(Answer.attempt_id == bindparam("attempt_id"))
+)
+_CLOSE_ATTEMPT = (
+    update(Attempt)
+    .where(Attempt.id == bindparam("closing_id"), Attempt.finished_dt.is_(None))
+    .values(
+        finished_dt=bindparam("at", type_=DateTime),
+        score=bindparam("points", type_=Float),
+        max_score=bindparam("most", type_=Integer),
+        is_expired=bindparam("out_of_time", type_=Boolean),
+        submit_token=bindparam("token", type_=String),
+        is_passed=bindparam("passes", type_=Boolean),
+    )
+    .execution_options(synchronize_session=False)
+)
+_ANSWER_POINTS = (
+    update(Answer)
+    .where(Answer.id == bindparam("answer_id"))
+    .values(points=bindparam("earned", type_=Float))
+    .execution_options(synchronize_session=False)
+)
+
+
 def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str | None = None, is_expired=False):
     """Grade an open attempt with the answers saved so far and close it; False when it was already closed.
 
@@ -385,12 +414,8 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str 
     score is read. The closing write is guarded, so two submissions grade it once.
     """
     now = now or utcnow()
-    rows = db.session.execute(
-        select(Answer.id, Answer.selected, Question.type, Option.key, Option.is_correct)
-        .join(Question, Question.id == Answer.question_id)
-        .outerjoin(Option, Option.question_id == Question.id)
-        .where(Answer.attempt_id == attempt.id)
-    ).all()
+    connection = db.session.connection()
+    rows = connection.execute(_GRADING_ROWS, {"attempt_id": attempt.id}).all()
     questions: dict[int, _Graded] = {}
     for row in rows:
         graded = questions.setdefault(row.id, _Graded(row.type, [], row.selected))
@@ -406,16 +431,21 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str 
     }
     passes = bool(points) and values["score"] * 100 >= attempt.quiz.pass_mark * len(points) - 1e-9
     values["is_passed"] = passes and not attempt.is_pretest  # a pre-test measures; it never passes the course
-    closed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.finished_dt.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False, **{CHANGES_PEOPLE: (attempt.user_id,)})
-    )
+    closing = {
+        "closing_id": attempt.id,
+        "at": now,
+        "points": values["score"],
+        "most": values["max_score"],
+        "out_of_time": is_expired,
+        "token": token,
+        "passes": values["is_passed"],
+    }
+    closed = db.session.execute(_CLOSE_ATTEMPT, closing, execution_options={CHANGES_PEOPLE: (attempt.user_id,)})
     if closed.rowcount != 1:
         db.session.refresh(attempt)
         return False
-    db.session.execute(update(Answer), [{"id": key, "points": value} for key, value in points.items()])
+    if points:  # the answers' table renews no stamp, so its points go straight to the session's connection
+        connection.execute(_ANSWER_POINTS, [{"answer_id": key, "earned": value} for key, value in points.items()])
     for name, value in values.items():
         set_committed_value(attempt, name, value)
     return True

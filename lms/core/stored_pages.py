@@ -28,13 +28,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache, lru_cache, wraps
+from functools import lru_cache, wraps
 
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import bindparam, inspect, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.accounts.models import User
@@ -321,18 +319,18 @@ def _renew(session, names: set[str]) -> None:
     pending |= names
 
 
-@cache
-def _renew_stamp(dialect: str):
-    """Return the statement that writes one stamp, new or over the old one: built once per database kind."""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ChangeStamp).values(name=bindparam("name"), stamp=bindparam("stamp"))
-    return statement.on_conflict_do_update(index_elements=["name"], set_={"stamp": statement.excluded.stamp})
+#: One stamp written, new or over the old one. In SQL text, which SQLite and PostgreSQL read alike: the
+#: dialects' own upsert constructs are compiled anew on every use (SQLAlchemy cannot cache them).
+_RENEW_STAMP = text(
+    "INSERT INTO change_stamps (name, stamp) VALUES (:name, :stamp) "
+    "ON CONFLICT (name) DO UPDATE SET stamp = excluded.stamp"
+)
 
 
 def _write_stamps(connection, names: set[str]) -> None:
     # In name order, so two transactions writing some of the same stamps take their locks in one order.
     stamps = [{"name": name, "stamp": secrets.token_hex(16)} for name in sorted(names)]
-    connection.execute(_renew_stamp(connection.dialect.name), stamps)
+    connection.execute(_RENEW_STAMP, stamps)
 
 
 def _after_commit(session) -> None:

@@ -352,6 +352,9 @@ def _after_soft_rollback(session, previous_transaction) -> None:
         session.info.pop(_ENGINE_KEY, None)
 
 
+_VILLAGES_OF = select(User.village_code).where(User.id.in_(bindparam("people", expanding=True)))
+
+
 def _villages_of(session, connection, people: list[int]) -> set[str]:
     """Return the villages of some people: from the users this session holds, else with one query."""
     found, missing = set(), []
@@ -365,9 +368,6 @@ def _villages_of(session, connection, people: list[int]) -> set[str]:
     if missing:
         found.update(connection.scalars(_VILLAGES_OF, {"people": missing}))
     return found
-
-
-_VILLAGES_OF = select(User.village_code).where(User.id.in_(bindparam("people", expanding=True)))
 
 
 def _before_statement(state) -> None:

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, bindparam, exists, func, insert, select, update
+from sqlalchemy import JSON, DateTime, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -386,23 +386,18 @@ _GRADING_ROWS = (
     .outerjoin(Option, Option.question_id == Question.id)
     .where(Answer.attempt_id == bindparam("attempt_id"))
 )
+#: What closing an attempt writes; each value goes in as the parameter "new_<column>", typed as its column.
+_CLOSING_COLUMNS = ("finished_dt", "score", "max_score", "is_expired", "submit_token", "is_passed")
 _CLOSE_ATTEMPT = (
     update(Attempt)
     .where(Attempt.id == bindparam("closing_id"), Attempt.finished_dt.is_(None))
-    .values(
-        finished_dt=bindparam("at", type_=DateTime),
-        score=bindparam("points", type_=Float),
-        max_score=bindparam("most", type_=Integer),
-        is_expired=bindparam("out_of_time", type_=Boolean),
-        submit_token=bindparam("token", type_=String),
-        is_passed=bindparam("passes", type_=Boolean),
-    )
+    .values({name: bindparam(f"new_{name}", type_=Attempt.__table__.c[name].type) for name in _CLOSING_COLUMNS})
     .execution_options(synchronize_session=False)
 )
 _ANSWER_POINTS = (
     update(Answer)
     .where(Answer.id == bindparam("answer_id"))
-    .values(points=bindparam("earned", type_=Float))
+    .values(points=bindparam("earned", type_=Answer.__table__.c.points.type))
     .execution_options(synchronize_session=False)
 )
 
@@ -431,15 +426,7 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, token: str 
     }
     passes = bool(points) and values["score"] * 100 >= attempt.quiz.pass_mark * len(points) - 1e-9
     values["is_passed"] = passes and not attempt.is_pretest  # a pre-test measures; it never passes the course
-    closing = {
-        "closing_id": attempt.id,
-        "at": now,
-        "points": values["score"],
-        "most": values["max_score"],
-        "out_of_time": is_expired,
-        "token": token,
-        "passes": values["is_passed"],
-    }
+    closing = {"closing_id": attempt.id, **{f"new_{name}": values[name] for name in _CLOSING_COLUMNS}}
     closed = db.session.execute(_CLOSE_ATTEMPT, closing, execution_options={CHANGES_PEOPLE: (attempt.user_id,)})
     if closed.rowcount != 1:
         db.session.refresh(attempt)

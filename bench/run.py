@@ -190,6 +190,17 @@ def flask(env: dict[str, str], *args: str, check: bool = True, timeout: float = 
     )
 
 
+def app_python(env: dict, script: str, *args: str) -> str:
+    """Run a short Python script in the app's environment; return the last line it printed."""
+    completed = subprocess.run(
+        [PYTHON, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(completed.stderr[-2000:])
+    lines = completed.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 def seed(results: Results, env: dict[str, str], smoke: bool) -> dict:
     """Migrate, time the region import, run `flask setup`, and add the synthetic population if possible."""
     flask(env, "translate", "compile", check=False)
@@ -249,10 +260,7 @@ with app.test_request_context():
             pass
 print(json.dumps(found))
 """
-    completed = subprocess.run(
-        [PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return json.loads(app_python(env, script))
 
 
 class Server:
@@ -675,17 +683,6 @@ with app.app_context():
     db.session.execute(delete(Attempt).where(Attempt.id.in_(bench)))
     db.session.commit()
 """
-
-
-def app_python(env: dict, script: str, *args: str) -> str:
-    """Run a short Python script in the app's environment; return the last line it printed."""
-    completed = subprocess.run(
-        [PYTHON, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(completed.stderr[-2000:])
-    lines = completed.stdout.strip().splitlines()
-    return lines[-1] if lines else ""
 
 
 # --- load with wrk -----------------------------------------------------------------------------------

@@ -363,6 +363,8 @@ def save_answer(
     # Between the read and the write the attempt was submitted, or (where rows are not locked, on SQLite)
     # a newer save of the same question landed: tell which, so a late save is not taken for the end.
     row = db.session.connection().execute(_SAVE_LOOKUP, parameters).first()
+    if row is None:  # the attempt was deleted in between (the account with it)
+        return None
     return SaveResult(False, row.sequence, None if row.finished_dt is None else "finished")
 
 

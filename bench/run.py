@@ -552,10 +552,10 @@ def quiz_targets(kind: str, post: tuple[str, str], resident: Session, env: dict,
             {"name": "quiz_save", **common, "lua": save_script(fields), "counts": "written"},
             {"name": "quiz_save_repeat", **common, "body": body},
         ]
-    # Only the first repeated submit ends its attempt; the rest measure the double-submit path.
     attempts = OpenAttempts(env, attempt_id, runs=rounds, per_run=int(SUBMITS_PER_SECOND * seconds))
     graded = {"name": "quiz_submit", **common, "body": body, "last": True, "counts": "ran_out"}
     graded.update(lua=attempts.script(prefix), prepare=attempts.open, clean_up=attempts.remove)
+    # The attempt the page belongs to: the first request grades it, the rest measure the double-submit path.
     return [graded, {"name": "quiz_submit_repeat", **common, "body": body, "last": True}]
 
 
